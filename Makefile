@@ -11,6 +11,8 @@
 #   make format     apply .clang-format
 
 SHELL := /bin/bash
+# Build directory; helpers working in parallel can use their own (make B=build-x).
+B ?= build
 CC ?= cc
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || command -v python3)
 PROTO_DIR ?= ../shared/kafka-protocol
@@ -34,7 +36,7 @@ BENCH_SRCS := $(sort $(wildcard bench/*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 # ---- per-variant rules --------------------------------------------------
-# $(1) = variant dir (build or build/asan), $(2) = CFLAGS
+# $(1) = variant dir ($(B) or $(B)/asan), $(2) = CFLAGS
 define variant
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
@@ -69,29 +71,29 @@ $(1)/lib/liblode-$(2).a: $(patsubst %.c,$(1)/obj/%.o,$(call layer_srcs,$(2)))
 	ar rcs $$@ $$^
 endef
 
-$(foreach V,build build/asan,$(foreach L,$(LAYERS),$(eval $(call layer_lib,$(V),$(L)))))
-$(eval $(call variant,build,$(CFLAGS_REL)))
-$(eval $(call variant,build/asan,$(CFLAGS_ASAN)))
+$(foreach V,$(B) $(B)/asan,$(foreach L,$(LAYERS),$(eval $(call layer_lib,$(V),$(L)))))
+$(eval $(call variant,$(B),$(CFLAGS_REL)))
+$(eval $(call variant,$(B)/asan,$(CFLAGS_ASAN)))
 
 .SECONDARY:
 .PHONY: all deps test run protogen protogen-check fuzz bench format clean check-build
 
-REL_LIBS := $(foreach L,$(LAYERS),build/lib/liblode-$(L).a)
-UNIT_TESTS_ASAN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_TEST_SRCS))
-ITESTS_ASAN := $(patsubst tests/integration/%.c,build/asan/itests/%,$(ITEST_C_SRCS))
+REL_LIBS := $(foreach L,$(LAYERS),$(B)/lib/liblode-$(L).a)
+UNIT_TESTS_ASAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_TEST_SRCS))
+ITESTS_ASAN := $(patsubst tests/integration/%.c,$(B)/asan/itests/%,$(ITEST_C_SRCS))
 
-all: $(REL_LIBS) build/bin/lode
+all: $(REL_LIBS) $(B)/bin/lode
 
 deps:
 	@scripts/deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS_ASAN) $(ITESTS_ASAN) build/asan/bin/lode
-	@tests/run
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS_ASAN) $(ITESTS_ASAN) $(B)/asan/bin/lode
+	@LODE_BUILD=$(B) tests/run
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	build/bin/lode --version
+	$(B)/bin/lode --version
 	@echo "lode: the server comes next (see README.md status); this build provides the libraries and tools so far."
 
 protogen:
@@ -107,17 +109,17 @@ FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined -fno-
 
 ALL_LAYER_SRCS := $(foreach L,$(LAYERS),$(call layer_srcs,$(L)))
 
-build/fuzz/%: tests/fuzz/%.c $(ALL_LAYER_SRCS)
+$(B)/fuzz/%: tests/fuzz/%.c $(ALL_LAYER_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(CPPFLAGS_ALL) $< $(ALL_LAYER_SRCS) -o $@ $(LIBS_EXT)
 
-fuzz: deps $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
-	@scripts/fuzz.sh $(FUZZ_SECONDS) $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+fuzz: deps $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
-bench: deps all $(patsubst bench/%.c,build/bench/%,$(BENCH_SRCS))
+bench: deps all $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 	@bench/run
 
-build/bench/%: build/obj/bench/%.o $(REL_LIBS)
+$(B)/bench/%: $(B)/obj/bench/%.o $(REL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_REL) $^ -o $@ $(LIBS_EXT) -lrdkafka
 
@@ -125,4 +127,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^src/proto/gen/' | grep -v '^tests/unit/support/gen/')
 
 clean:
-	rm -rf build
+	rm -rf $(B)
