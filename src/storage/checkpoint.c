@@ -1,0 +1,275 @@
+#include "storage/checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+int lode_fsync_parent_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? lode_xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+                      : lode_xstrdup(".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return LODE_EIO;
+    int rc = fsync(fd) == 0 ? 0 : LODE_EIO;
+    close(fd);
+    return rc;
+}
+
+int lode_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    size_t plen = strlen(path);
+    char *tmp = lode_xmalloc(plen + 5);
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        goto err;
+    const uint8_t *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            goto err_after_open;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (fsync(fd) != 0)
+        goto err_after_open;
+    if (close(fd) != 0)
+        goto err_after_create;
+    if (rename(tmp, path) != 0)
+        goto err_after_create;
+    free(tmp);
+    return lode_fsync_parent_dir(path);
+
+err_after_open:
+    close(fd);
+err_after_create: {
+    int saved = errno;
+    unlink(tmp);
+    errno = saved;
+}
+err:
+    free(tmp);
+    return LODE_EIO;
+}
+
+/* Reads a whole small file; *data is malloc'd and NUL-terminated.
+ * LODE_ENOTFOUND when it does not exist. */
+static int read_small_file(const char *path, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT ? LODE_ENOTFOUND : LODE_EIO;
+    lode_buf_t b = LODE_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        lode_buf_put(&b, chunk, n);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        lode_buf_free(&b);
+        return LODE_EIO;
+    }
+    lode_buf_put_u8(&b, 0);
+    *len = b.len - 1;
+    *data = (char *)lode_buf_steal(&b, NULL);
+    return 0;
+}
+
+/* Splits the next line off *cursor (modifies the buffer). NULL at the end. */
+static char *next_line(char **cursor)
+{
+    char *s = *cursor;
+    if (!s || !*s)
+        return NULL;
+    char *nl = strchr(s, '\n');
+    if (nl) {
+        *nl = 0;
+        *cursor = nl + 1;
+    } else {
+        *cursor = s + strlen(s);
+    }
+    size_t l = strlen(s);
+    if (l && s[l - 1] == '\r')
+        s[l - 1] = 0;
+    return s;
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end)
+        return LODE_ECORRUPT;
+    *out = v;
+    return 0;
+}
+
+/* Reads the "version\ncount\n" preamble; returns the count. */
+static int read_preamble(char **cursor, size_t *count)
+{
+    char *l = next_line(cursor);
+    int64_t v;
+    if (!l || parse_i64(l, &v) || v != 0)
+        return LODE_ECORRUPT;
+    l = next_line(cursor);
+    if (!l || parse_i64(l, &v) || v < 0 || v > 100000000)
+        return LODE_ECORRUPT;
+    *count = (size_t)v;
+    return 0;
+}
+
+void lode_tp_offsets_free(lode_tp_offset_t *entries, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(entries[i].topic);
+    free(entries);
+}
+
+int lode_checkpoint_read_offsets(const char *path, lode_tp_offset_t **out, size_t *count)
+{
+    char *data;
+    size_t len;
+    *out = NULL;
+    *count = 0;
+    int rc = read_small_file(path, &data, &len);
+    if (rc == LODE_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    char *cur = data;
+    size_t n;
+    rc = read_preamble(&cur, &n);
+    if (rc)
+        goto out;
+    /* Each entry line is at least 5 bytes ("t 0 0"): bound the allocation. */
+    if (n > len / 5 + 1) {
+        rc = LODE_ECORRUPT;
+        goto out;
+    }
+    lode_tp_offset_t *e = lode_xcalloc(n ? n : 1, sizeof *e);
+    size_t got = 0;
+    for (; got < n; got++) {
+        char *l = next_line(&cur);
+        char *sp2 = l ? strrchr(l, ' ') : NULL;
+        if (!sp2 || sp2 == l)
+            break;
+        *sp2 = 0;
+        char *sp1 = strrchr(l, ' ');
+        if (!sp1 || sp1 == l)
+            break;
+        *sp1 = 0;
+        int64_t part, off;
+        if (parse_i64(sp1 + 1, &part) || part < 0 || part > INT32_MAX || parse_i64(sp2 + 1, &off))
+            break;
+        e[got].topic = lode_xstrdup(l);
+        e[got].partition = (int32_t)part;
+        e[got].offset = off;
+    }
+    if (got != n) {
+        lode_tp_offsets_free(e, got);
+        rc = LODE_ECORRUPT;
+        goto out;
+    }
+    *out = e;
+    *count = n;
+out:
+    free(data);
+    return rc;
+}
+
+int lode_checkpoint_write_offsets(const char *path, const lode_tp_offset_t *entries, size_t count)
+{
+    lode_buf_t b = LODE_BUF_INIT;
+    char line[64];
+    int n = snprintf(line, sizeof line, "0\n%zu\n", count);
+    lode_buf_put(&b, line, (size_t)n);
+    for (size_t i = 0; i < count; i++) {
+        lode_buf_put(&b, entries[i].topic, strlen(entries[i].topic));
+        n = snprintf(line, sizeof line, " %" PRId32 " %" PRId64 "\n", entries[i].partition,
+                     entries[i].offset);
+        lode_buf_put(&b, line, (size_t)n);
+    }
+    int rc = lode_write_file_atomic(path, b.data, b.len);
+    lode_buf_free(&b);
+    return rc;
+}
+
+int lode_checkpoint_read_epochs(const char *path, lode_epoch_entry_t **out, size_t *count)
+{
+    char *data;
+    size_t len;
+    *out = NULL;
+    *count = 0;
+    int rc = read_small_file(path, &data, &len);
+    if (rc == LODE_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    char *cur = data;
+    size_t n;
+    rc = read_preamble(&cur, &n);
+    if (rc)
+        goto out;
+    if (n > len / 3 + 1) {
+        rc = LODE_ECORRUPT;
+        goto out;
+    }
+    lode_epoch_entry_t *e = lode_xcalloc(n ? n : 1, sizeof *e);
+    size_t got = 0;
+    for (; got < n; got++) {
+        char *l = next_line(&cur);
+        char *sp = l ? strchr(l, ' ') : NULL;
+        if (!sp)
+            break;
+        *sp = 0;
+        int64_t epoch, off;
+        if (parse_i64(l, &epoch) || epoch < 0 || epoch > INT32_MAX || parse_i64(sp + 1, &off))
+            break;
+        e[got].epoch = (int32_t)epoch;
+        e[got].start_offset = off;
+    }
+    if (got != n) {
+        free(e);
+        rc = LODE_ECORRUPT;
+        goto out;
+    }
+    *out = e;
+    *count = n;
+out:
+    free(data);
+    return rc;
+}
+
+int lode_checkpoint_write_epochs(const char *path, const lode_epoch_entry_t *entries, size_t count)
+{
+    lode_buf_t b = LODE_BUF_INIT;
+    char line[64];
+    int n = snprintf(line, sizeof line, "0\n%zu\n", count);
+    lode_buf_put(&b, line, (size_t)n);
+    for (size_t i = 0; i < count; i++) {
+        n = snprintf(line, sizeof line, "%" PRId32 " %" PRId64 "\n", entries[i].epoch,
+                     entries[i].start_offset);
+        lode_buf_put(&b, line, (size_t)n);
+    }
+    int rc = lode_write_file_atomic(path, b.data, b.len);
+    lode_buf_free(&b);
+    return rc;
+}
