@@ -134,6 +134,34 @@ int lode_segment_close(lode_segment_t *seg)
     return rc;
 }
 
+int lode_segment_new(const char *dir, int64_t base_offset, const lode_log_config_t *cfg,
+                     bool create, int64_t now_ms, lode_segment_t **out)
+{
+    lode_segment_t *seg = lode_xmalloc(sizeof *seg);
+    int rc = lode_segment_open(seg, dir, base_offset, cfg, create, now_ms);
+    if (rc) {
+        free(seg);
+        return rc;
+    }
+    seg->refs = 1;
+    *out = seg;
+    return 0;
+}
+
+lode_segment_t *lode_segment_keep(lode_segment_t *seg)
+{
+    __atomic_add_fetch(&seg->refs, 1, __ATOMIC_RELAXED);
+    return seg;
+}
+
+void lode_segment_release(lode_segment_t *seg)
+{
+    if (__atomic_sub_fetch(&seg->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        lode_segment_close(seg);
+        free(seg);
+    }
+}
+
 int lode_segment_batch_at(const lode_segment_t *seg, uint32_t position, uint32_t limit,
                           lode_seg_batch_t *out)
 {

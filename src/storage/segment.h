@@ -47,6 +47,7 @@ typedef struct lode_segment {
     uint32_t bytes_since_index;
     int64_t created_ms;     /* when this segment object was created/opened */
     uint32_t unflushed_bytes; /* bytes appended since the last flush */
+    int refs;               /* see lode_segment_keep / lode_segment_release */
 } lode_segment_t;
 
 /* A batch as found in a segment file, without reading its records. */
@@ -80,6 +81,17 @@ int lode_segment_open(lode_segment_t *seg, const char *dir, int64_t base_offset,
                       const lode_log_config_t *cfg, bool create, int64_t now_ms);
 /* Trims indexes (writable ones) and closes every file. */
 int lode_segment_close(lode_segment_t *seg);
+
+/*
+ * Heap segments shared between a log and its readers: lode_segment_new opens
+ * like lode_segment_open and returns an object with one reference; the last
+ * lode_segment_release closes the files and frees it. keep/release are
+ * thread-safe.
+ */
+int lode_segment_new(const char *dir, int64_t base_offset, const lode_log_config_t *cfg,
+                     bool create, int64_t now_ms, lode_segment_t **out);
+lode_segment_t *lode_segment_keep(lode_segment_t *seg);
+void lode_segment_release(lode_segment_t *seg);
 
 static inline uint32_t lode_segment_size(const lode_segment_t *seg)
 {
