@@ -16,6 +16,9 @@ const char *lode_strerror(int err)
     case LODE_EEXIST: return "already exists";
     case LODE_ECOMPRESS: return "compression error";
     case LODE_ERANGE: return "value out of range";
+    case LODE_EDUPLICATE: return "duplicate of an earlier write";
+    case LODE_ESEQUENCE: return "sequence number out of order";
+    case LODE_EFENCED: return "fenced by a newer epoch";
     }
     return "unknown error";
 }

@@ -21,6 +21,9 @@ enum {
     LODE_EEXIST = -10,     /* item already exists */
     LODE_ECOMPRESS = -11,  /* compression or decompression failed */
     LODE_ERANGE = -12,     /* value out of the allowed range */
+    LODE_EDUPLICATE = -13, /* idempotent write already applied (not an error to the client) */
+    LODE_ESEQUENCE = -14,  /* producer sequence out of order */
+    LODE_EFENCED = -15,    /* producer epoch older than the current one */
 };
 
 /* A static, human-readable description of a LODE_E* code. Never NULL. */

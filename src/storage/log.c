@@ -14,21 +14,15 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "core/crc32c.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "storage/checkpoint.h"
 
-/* Batch header fields the log rewrites or reads (magic v2). */
-#define B_BASE_OFFSET 0
-#define B_LENGTH 8
-#define B_LEADER_EPOCH 12
-#define B_MAGIC 16
-#define B_CRC 17
-#define B_ATTRIBUTES 21
-#define B_LAST_OFFSET_DELTA 23
-#define B_MAX_TIMESTAMP 35
-#define ATTR_LOG_APPEND_TIME 0x08
+/* Batch header fields the log reads from append buffers it has scanned. */
+#define B_BASE_OFFSET LODE_BATCH_BASE_OFFSET_OFFSET
+#define B_LENGTH LODE_BATCH_LENGTH_OFFSET
+#define B_LAST_OFFSET_DELTA LODE_BATCH_LAST_OFFSET_DELTA_OFFSET
+#define B_MAX_TIMESTAMP LODE_BATCH_MAX_TIMESTAMP_OFFSET
 
 typedef struct pending_delete {
     char *path;
@@ -54,6 +48,8 @@ struct lode_log {
     pending_delete_t *pending;
     int npending;
     uint64_t jitter_seed;
+    int refs;
+    lode_pstate_t ps; /* under append_lock */
 };
 
 static int64_t load64(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
@@ -247,6 +243,60 @@ static int scan_dir(const char *dir, int64_t **bases_out, int *n_out)
     return 0;
 }
 
+/* Feeds batches with offsets in [from, leo) to the producer state (caller
+ * holds append_lock or owns the log). Control batches (transaction markers)
+ * end transactions: the transaction issue completes that path. */
+static void replay_producers(lode_log_t *log, int64_t from)
+{
+    for (int i = seg_floor(log, from); i < log->nsegs; i++) {
+        lode_segment_t *seg = log->segs[i];
+        uint32_t size = lode_segment_size(seg), pos = 0;
+        lode_seg_batch_t b;
+        if (seg->base_offset < from && lode_segment_find_batch(seg, from, &b) == 0)
+            pos = b.position;
+        while (lode_segment_batch_at(seg, pos, size, &b) == 0) {
+            pos += b.total_bytes;
+            if (b.last_offset < from || b.producer_id < 0 ||
+                (b.attributes & LODE_BATCH_ATTR_CONTROL))
+                continue;
+            int32_t last_seq = b.base_sequence < 0 ? -1
+                               : (int32_t)(((int64_t)b.base_sequence +
+                                            (b.last_offset - b.base_offset)) %
+                                           ((int64_t)INT32_MAX + 1));
+            lode_producer_append_t a = {b.producer_id,
+                                        b.producer_epoch,
+                                        b.base_sequence,
+                                        last_seq,
+                                        b.base_offset,
+                                        b.last_offset,
+                                        b.max_timestamp,
+                                        (b.attributes & LODE_BATCH_ATTR_TRANSACTIONAL) != 0};
+            lode_pstate_update(&log->ps, &a);
+        }
+    }
+    log->ps.map_end_offset = load64(&log->leo);
+}
+
+/* Rebuilds the producer state for the current LEO: the newest snapshot at
+ * or below it, then a replay of the log after it. */
+static void rebuild_producers(lode_log_t *log)
+{
+    int64_t leo = load64(&log->leo);
+    lode_pstate_delete_snapshots(log->dir, leo, false);
+    lode_pstate_clear(&log->ps);
+    int64_t snap = lode_pstate_latest_snapshot(log->dir, leo);
+    int64_t from = load64(&log->log_start_offset);
+    if (snap >= 0) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%020" PRId64 ".snapshot", log->dir, snap);
+        if (lode_pstate_read_snapshot(&log->ps, path, snap) == 0 && snap > from)
+            from = snap;
+        else if (snap >= 0)
+            lode_pstate_clear(&log->ps);
+    }
+    replay_producers(log, from);
+}
+
 static bool file_exists(const char *path)
 {
     struct stat st;
@@ -273,6 +323,8 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
     pthread_mutex_init(&log->cfg_lock, NULL);
     pthread_mutex_init(&log->pending_lock, NULL);
     log->last_flush_ms = now_ms;
+    log->refs = 1;
+    lode_pstate_init(&log->ps);
     uint64_t h = 1469598103934665603ull;
     for (const char *p = dir; *p; p++)
         h = (h ^ (uint8_t)*p) * 1099511628211ull;
@@ -358,6 +410,7 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
     log->recovery_point = recovered_any || clean_shutdown ? log->leo
                           : recovery_point < log->leo     ? recovery_point
                                                           : log->leo;
+    rebuild_producers(log);
     *out = log;
     return 0;
 
@@ -370,6 +423,11 @@ err_after_alloc:
 int lode_log_close(lode_log_t *log)
 {
     int rc = 0;
+    if (log->nsegs > 0 && lode_hmap_count(&log->ps.producers) > 0) {
+        log->ps.map_end_offset = load64(&log->leo);
+        if (lode_pstate_write_snapshot(&log->ps, log->dir))
+            rc = LODE_EIO;
+    }
     for (int i = 0; i < log->nsegs; i++) {
         if (i == log->nsegs - 1 && lode_segment_seal(log->segs[i]))
             rc = LODE_EIO;
@@ -378,6 +436,7 @@ int lode_log_close(lode_log_t *log)
     free(log->segs);
     lode_log_delete_expired_files(log, 0, true);
     free(log->pending);
+    lode_pstate_free(&log->ps);
     pthread_mutex_destroy(&log->append_lock);
     pthread_rwlock_destroy(&log->segs_lock);
     pthread_mutex_destroy(&log->cfg_lock);
@@ -387,6 +446,18 @@ int lode_log_close(lode_log_t *log)
     return rc;
 }
 
+lode_log_t *lode_log_keep(lode_log_t *log)
+{
+    __atomic_add_fetch(&log->refs, 1, __ATOMIC_RELAXED);
+    return log;
+}
+
+void lode_log_release(lode_log_t *log)
+{
+    if (__atomic_sub_fetch(&log->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        lode_log_close(log);
+}
+
 /* ---- appending --------------------------------------------------------- */
 
 /* Shallow facts about the batches in an append buffer. */
@@ -394,33 +465,45 @@ typedef struct batch_scan {
     int nbatches;
     int64_t records;      /* sum of lastOffsetDelta + 1 */
     int64_t first_max_ts; /* max timestamp of the first batch */
+    int producer_batches; /* batches with a producer id (not control) */
+    lode_producer_append_t producer; /* the last such batch (offsets unset) */
 } batch_scan_t;
 
 static int scan_batches(const uint8_t *p, size_t len, int64_t max_message_bytes, batch_scan_t *s)
 {
     memset(s, 0, sizeof *s);
-    size_t off = 0;
-    while (off < len) {
-        if (len - off < LODE_SEG_BATCH_HEADER_BYTES)
-            return LODE_ECORRUPT;
-        const uint8_t *b = p + off;
-        int32_t blen = (int32_t)lode_be32_load(b + B_LENGTH);
-        if (blen < LODE_SEG_BATCH_HEADER_BYTES - LODE_SEG_LOG_OVERHEAD ||
-            (size_t)blen > len - off - LODE_SEG_LOG_OVERHEAD)
-            return LODE_ECORRUPT;
-        if (b[B_MAGIC] != 2)
-            return LODE_EUNSUPPORTED;
-        if ((int64_t)blen + LODE_SEG_LOG_OVERHEAD > max_message_bytes)
+    lode_batch_iter_t it;
+    lode_batch_hdr_t h;
+    lode_batch_iter_init(&it, p, len);
+    while (lode_batch_iter_next(&it, &h)) {
+        if ((int64_t)h.size > max_message_bytes)
             return LODE_ETOOBIG;
-        int32_t delta = (int32_t)lode_be32_load(b + B_LAST_OFFSET_DELTA);
-        if (delta < 0)
+        if (h.last_offset_delta < 0)
             return LODE_ECORRUPT;
         if (s->nbatches == 0)
-            s->first_max_ts = (int64_t)lode_be64_load(b + B_MAX_TIMESTAMP);
-        s->records += (int64_t)delta + 1;
+            s->first_max_ts = h.max_timestamp;
+        if (lode_batch_has_producer_id(&h) && !lode_batch_is_control(&h)) {
+            s->producer_batches++;
+            int64_t last_seq = h.base_sequence < 0
+                                   ? -1
+                                   : ((int64_t)h.base_sequence + h.last_offset_delta) %
+                                         ((int64_t)INT32_MAX + 1);
+            s->producer = (lode_producer_append_t){h.producer_id,
+                                                   h.producer_epoch,
+                                                   h.base_sequence,
+                                                   (int32_t)last_seq,
+                                                   0,
+                                                   0,
+                                                   h.max_timestamp,
+                                                   lode_batch_is_transactional(&h)};
+        }
+        s->records += (int64_t)h.last_offset_delta + 1;
         s->nbatches++;
-        off += (size_t)blen + LODE_SEG_LOG_OVERHEAD;
     }
+    if (it.err)
+        return it.err;
+    if (it.partial_bytes)
+        return LODE_ECORRUPT;
     return s->nbatches ? 0 : LODE_EINVAL;
 }
 
@@ -447,6 +530,12 @@ static int roll(lode_log_t *log, int64_t now_ms)
     if (rc)
         return rc;
     lode_segment_seal(old);
+    if (lode_hmap_count(&log->ps.producers) > 0) {
+        /* Kafka snapshots producer state at every roll, named by the new
+         * segment's base offset, so recovery replays at most one segment. */
+        log->ps.map_end_offset = base;
+        lode_pstate_write_snapshot(&log->ps, log->dir);
+    }
     lode_fsync_parent_dir(log->dir);
     pthread_rwlock_wrlock(&log->segs_lock);
     segs_push(log, seg);
@@ -479,7 +568,7 @@ static int append_locked(lode_log_t *log, const uint8_t *batches, size_t len, in
             max_ts = ts;
             off_max = last;
         }
-        off += lode_be32_load(b + B_LENGTH) + LODE_SEG_LOG_OVERHEAD;
+        off += lode_be32_load(b + B_LENGTH) + LODE_BATCH_LOG_OVERHEAD;
     }
     int rc = lode_segment_append(seg, batches, len, last_off, max_ts, off_max,
                                  cfg->index_interval_bytes);
@@ -512,7 +601,7 @@ int lode_log_append(lode_log_t *log, uint8_t *batches, size_t len, int32_t leade
     int rc = scan_batches(batches, len, cfg.max_message_bytes, &scan);
     if (rc)
         return rc;
-    bool append_time = cfg.timestamp_type == LODE_TS_LOG_APPEND_TIME;
+    bool append_time = cfg.timestamp_type == LODE_TIMESTAMP_LOG_APPEND_TIME;
     if (append_time) {
         /* LogAppendTime: the broker's clock, in maxTimestamp with the
          * timestamp-type bit; both are under the CRC. Done before taking the
@@ -520,28 +609,51 @@ int lode_log_append(lode_log_t *log, uint8_t *batches, size_t len, int32_t leade
         size_t off = 0;
         while (off < len) {
             uint8_t *b = batches + off;
-            size_t total = lode_be32_load(b + B_LENGTH) + LODE_SEG_LOG_OVERHEAD;
-            uint16_t attr = lode_be16_load(b + B_ATTRIBUTES) | ATTR_LOG_APPEND_TIME;
-            lode_be16_store(b + B_ATTRIBUTES, attr);
-            lode_be64_store(b + B_MAX_TIMESTAMP, (uint64_t)now_ms);
-            lode_be32_store(b + B_CRC, lode_crc32c(0, b + B_ATTRIBUTES, total - B_ATTRIBUTES));
+            size_t total = lode_be32_load(b + B_LENGTH) + LODE_BATCH_LOG_OVERHEAD;
+            lode_batch_set_max_timestamp(b, total, LODE_TIMESTAMP_LOG_APPEND_TIME, now_ms);
             off += total;
         }
     }
+    if (scan.producer_batches > 0 && scan.nbatches > 1)
+        return LODE_EINVAL;
+    info->log_append_time_ms = append_time ? now_ms : -1;
     pthread_mutex_lock(&log->append_lock);
+    if (scan.producer_batches > 0) {
+        lode_producer_batch_t dup;
+        rc = lode_pstate_check(&log->ps, &scan.producer, &dup);
+        if (rc == LODE_EDUPLICATE) {
+            info->first_offset = dup.last_offset - dup.offset_delta;
+            info->last_offset = dup.last_offset;
+            info->record_count = dup.offset_delta + 1;
+            info->max_timestamp = dup.timestamp;
+            info->offset_of_max_timestamp = dup.last_offset;
+            info->log_start_offset = load64(&log->log_start_offset);
+            info->bytes = 0;
+        }
+        if (rc) {
+            pthread_mutex_unlock(&log->append_lock);
+            return rc;
+        }
+    }
     int64_t first = load64(&log->leo);
     int64_t next = first;
     size_t off = 0;
     while (off < len) {
         uint8_t *b = batches + off;
-        lode_be64_store(b + B_BASE_OFFSET, (uint64_t)next);
-        lode_be32_store(b + B_LEADER_EPOCH, (uint32_t)leader_epoch);
+        lode_batch_set_base_offset(b, next);
+        lode_batch_set_partition_leader_epoch(b, leader_epoch);
         next += (int32_t)lode_be32_load(b + B_LAST_OFFSET_DELTA) + 1;
-        off += lode_be32_load(b + B_LENGTH) + LODE_SEG_LOG_OVERHEAD;
+        off += lode_be32_load(b + B_LENGTH) + LODE_BATCH_LOG_OVERHEAD;
     }
     rc = append_locked(log, batches, len, first, next - 1, &scan, now_ms, &cfg, info);
+    if (rc == 0 && scan.producer_batches > 0) {
+        scan.producer.first_offset = first;
+        scan.producer.last_offset = next - 1;
+        if (append_time)
+            scan.producer.max_timestamp = now_ms;
+        lode_pstate_update(&log->ps, &scan.producer);
+    }
     pthread_mutex_unlock(&log->append_lock);
-    info->log_append_time_ms = append_time ? now_ms : -1;
     return rc;
 }
 
@@ -568,7 +680,7 @@ int lode_log_append_as_follower(lode_log_t *log, const uint8_t *batches, size_t 
             rc = LODE_EINVAL;
         last = base + (int32_t)lode_be32_load(b + B_LAST_OFFSET_DELTA);
         expect = last + 1;
-        off += lode_be32_load(b + B_LENGTH) + LODE_SEG_LOG_OVERHEAD;
+        off += lode_be32_load(b + B_LENGTH) + LODE_BATCH_LOG_OVERHEAD;
     }
     if (rc == 0 && first < leo)
         rc = LODE_EINVAL;
@@ -580,6 +692,8 @@ int lode_log_append_as_follower(lode_log_t *log, const uint8_t *batches, size_t 
     }
     if (rc == 0)
         rc = append_locked(log, batches, len, first, last, &scan, now_ms, &cfg, info);
+    if (rc == 0 && scan.producer_batches > 0)
+        replay_producers(log, first);
     pthread_mutex_unlock(&log->append_lock);
     info->log_append_time_ms = -1;
     return rc;
@@ -758,6 +872,18 @@ int lode_log_flush(lode_log_t *log)
     return 0;
 }
 
+int lode_log_maybe_flush(lode_log_t *log, int64_t now_ms)
+{
+    lode_log_config_t cfg;
+    lode_log_get_config(log, &cfg);
+    if (cfg.flush_ms == INT64_MAX || now_ms - load64(&log->last_flush_ms) < cfg.flush_ms)
+        return 0;
+    store64(&log->last_flush_ms, now_ms);
+    if (load64(&log->recovery_point) >= load64(&log->leo))
+        return 0;
+    return lode_log_flush(log);
+}
+
 /* ---- truncation, start offset, retention ------------------------------- */
 
 static const char *const seg_suffixes[] = {".log", ".index", ".timeindex", ".txnindex"};
@@ -875,6 +1001,8 @@ int lode_log_truncate_to(lode_log_t *log, int64_t offset)
             store64(&log->recovery_point, leo);
     }
     pthread_rwlock_unlock(&log->segs_lock);
+    if (!rc)
+        rebuild_producers(log);
     pthread_mutex_unlock(&log->append_lock);
     return rc;
 }
@@ -936,4 +1064,24 @@ int lode_log_maybe_roll(lode_log_t *log, int64_t now_ms)
         rc = roll(log, now_ms);
     pthread_mutex_unlock(&log->append_lock);
     return rc;
+}
+
+bool lode_log_get_producer(lode_log_t *log, int64_t producer_id, lode_producer_entry_t *out)
+{
+    pthread_mutex_lock(&log->append_lock);
+    const lode_producer_entry_t *e = lode_pstate_get(&log->ps, producer_id);
+    if (e)
+        *out = *e;
+    pthread_mutex_unlock(&log->append_lock);
+    return e != NULL;
+}
+
+int lode_log_expire_producers(lode_log_t *log, int64_t now_ms)
+{
+    lode_log_config_t cfg;
+    lode_log_get_config(log, &cfg);
+    pthread_mutex_lock(&log->append_lock);
+    int n = lode_pstate_expire(&log->ps, now_ms, cfg.producer_id_expiration_ms);
+    pthread_mutex_unlock(&log->append_lock);
+    return n;
 }

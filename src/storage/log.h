@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "storage/log_config.h"
+#include "storage/producer_state.h"
 #include "storage/segment.h"
 
 typedef struct lode_log lode_log_t;
@@ -66,8 +67,11 @@ typedef struct lode_log_hooks {
 int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recovery_point,
                   int64_t log_start_offset, bool clean_shutdown, const lode_log_hooks_t *hooks,
                   int64_t now_ms, lode_log_t **out);
-/* Seals the active segment's indexes, closes files, frees. */
+/* Seals the active segment's indexes, closes files, frees — for the sole
+ * owner. Shared logs use keep/release: the last release closes. */
 int lode_log_close(lode_log_t *log);
+lode_log_t *lode_log_keep(lode_log_t *log);
+void lode_log_release(lode_log_t *log);
 
 /* Replaces the config (dynamic topic config change). Thread-safe. */
 void lode_log_set_config(lode_log_t *log, const lode_log_config_t *cfg);
@@ -79,6 +83,12 @@ void lode_log_get_config(lode_log_t *log, lode_log_config_t *cfg);
  * (and, for LogAppendTime logs, their max timestamp and CRC); then they are
  * written to the active segment, rolling first if needed. The buffer is
  * modified but stays the caller's. Thread-safe.
+ *
+ * Idempotent batches (producer id >= 0) are checked against the producer
+ * state under the append lock: LODE_EDUPLICATE (nothing appended; info holds
+ * the original first/last offsets), LODE_ESEQUENCE, LODE_EFENCED. Such
+ * batches must come one per append (Kafka's Produce v3+ rule): LODE_EINVAL
+ * otherwise.
  * LODE_ETOOBIG: a batch exceeds max.message.bytes.
  */
 int lode_log_append(lode_log_t *log, uint8_t *batches, size_t len, int32_t leader_epoch,
@@ -143,6 +153,9 @@ int lode_log_advance_start_offset(lode_log_t *log, int64_t offset);
 
 /* fsyncs everything up to the LEO; advances the recovery point. */
 int lode_log_flush(lode_log_t *log);
+/* flush.ms: flushes when unflushed data is older than the config allows
+ * (measured from the last time-based flush). */
+int lode_log_maybe_flush(lode_log_t *log, int64_t now_ms);
 
 /*
  * Retention (cleanup.policy=delete): removes whole non-active segments that
@@ -160,5 +173,10 @@ void lode_log_delete_expired_files(lode_log_t *log, int64_t now_ms, bool force);
 int lode_log_maybe_roll(lode_log_t *log, int64_t now_ms);
 
 const char *lode_log_dir(const lode_log_t *log);
+
+/* A copy of a producer's state; false when unknown. */
+bool lode_log_get_producer(lode_log_t *log, int64_t producer_id, lode_producer_entry_t *out);
+/* Drops producers idle for producer.id.expiration.ms. Returns how many. */
+int lode_log_expire_producers(lode_log_t *log, int64_t now_ms);
 
 #endif

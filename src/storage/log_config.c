@@ -19,6 +19,7 @@ void lode_log_config_defaults(lode_log_config_t *c)
     c->min_compaction_lag_ms = 0;
     c->max_compaction_lag_ms = INT64_MAX;
     c->file_delete_delay_ms = 60000;
-    c->timestamp_type = LODE_TS_CREATE_TIME;
+    c->timestamp_type = LODE_TIMESTAMP_CREATE_TIME;
     c->preallocate = false;
+    c->producer_id_expiration_ms = 86400000;
 }

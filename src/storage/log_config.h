@@ -10,10 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum {
-    LODE_TS_CREATE_TIME = 0,     /* message.timestamp.type=CreateTime */
-    LODE_TS_LOG_APPEND_TIME = 1, /* message.timestamp.type=LogAppendTime */
-} lode_timestamp_type_t;
+#include "proto/record_batch.h"
+
 
 typedef struct lode_log_config {
     int64_t segment_bytes;            /* segment.bytes (1 GiB) */
@@ -35,6 +33,7 @@ typedef struct lode_log_config {
     int64_t file_delete_delay_ms;     /* file.delete.delay.ms (60000) */
     lode_timestamp_type_t timestamp_type; /* message.timestamp.type (CreateTime) */
     bool preallocate;                 /* preallocate (false) */
+    int64_t producer_id_expiration_ms; /* broker's producer.id.expiration.ms (1 day) */
 } lode_log_config_t;
 
 /* Fills c with Kafka's defaults. */

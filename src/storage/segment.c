@@ -16,14 +16,8 @@
 #include "core/err.h"
 #include "core/mem.h"
 
-/* Field positions inside a v2 batch header. */
-#define HDR_BASE_OFFSET 0
-#define HDR_LENGTH 8
-#define HDR_MAGIC 16
-#define HDR_LAST_OFFSET_DELTA 23
-#define HDR_MAX_TIMESTAMP 35
 /* batchLength counts from partitionLeaderEpoch: header bytes it covers. */
-#define MIN_BATCH_LENGTH (LODE_SEG_BATCH_HEADER_BYTES - LODE_SEG_LOG_OVERHEAD)
+#define MIN_BATCH_LENGTH (LODE_BATCH_HEADER_BYTES - LODE_BATCH_LOG_OVERHEAD)
 
 void lode_segment_file_name(char *out, size_t out_len, const char *dir, int64_t base_offset,
                             const char *suffix)
@@ -167,24 +161,28 @@ int lode_segment_batch_at(const lode_segment_t *seg, uint32_t position, uint32_t
 {
     if (position >= limit)
         return LODE_ENOTFOUND;
-    if (limit - position < LODE_SEG_BATCH_HEADER_BYTES)
+    if (limit - position < LODE_BATCH_HEADER_BYTES)
         return LODE_ECORRUPT;
-    uint8_t h[LODE_SEG_BATCH_HEADER_BYTES];
+    uint8_t h[LODE_BATCH_HEADER_BYTES];
     int rc = pread_full(seg->log_fd, h, sizeof h, position);
     if (rc)
         return rc == LODE_ETRUNC ? LODE_ECORRUPT : rc;
-    int32_t blen = (int32_t)lode_be32_load(h + HDR_LENGTH);
-    if (blen < MIN_BATCH_LENGTH || (uint64_t)blen + LODE_SEG_LOG_OVERHEAD > limit - position)
+    int32_t blen = (int32_t)lode_be32_load(h + LODE_BATCH_LENGTH_OFFSET);
+    if (blen < MIN_BATCH_LENGTH || (uint64_t)blen + LODE_BATCH_LOG_OVERHEAD > limit - position)
         return LODE_ECORRUPT;
-    out->base_offset = (int64_t)lode_be64_load(h + HDR_BASE_OFFSET);
-    int32_t delta = (int32_t)lode_be32_load(h + HDR_LAST_OFFSET_DELTA);
+    out->base_offset = (int64_t)lode_be64_load(h + LODE_BATCH_BASE_OFFSET_OFFSET);
+    int32_t delta = (int32_t)lode_be32_load(h + LODE_BATCH_LAST_OFFSET_DELTA_OFFSET);
     if (delta < 0)
         return LODE_ECORRUPT;
     out->last_offset = out->base_offset + delta;
-    out->max_timestamp = (int64_t)lode_be64_load(h + HDR_MAX_TIMESTAMP);
-    out->magic = h[HDR_MAGIC];
+    out->max_timestamp = (int64_t)lode_be64_load(h + LODE_BATCH_MAX_TIMESTAMP_OFFSET);
+    out->magic = h[LODE_BATCH_MAGIC_OFFSET];
+    out->attributes = (int16_t)lode_be16_load(h + LODE_BATCH_ATTRIBUTES_OFFSET);
+    out->producer_id = (int64_t)lode_be64_load(h + LODE_BATCH_PRODUCER_ID_OFFSET);
+    out->producer_epoch = (int16_t)lode_be16_load(h + LODE_BATCH_PRODUCER_EPOCH_OFFSET);
+    out->base_sequence = (int32_t)lode_be32_load(h + LODE_BATCH_BASE_SEQUENCE_OFFSET);
     out->position = position;
-    out->total_bytes = (uint32_t)blen + LODE_SEG_LOG_OVERHEAD;
+    out->total_bytes = (uint32_t)blen + LODE_BATCH_LOG_OVERHEAD;
     return 0;
 }
 
@@ -214,11 +212,11 @@ int lode_segment_append(lode_segment_t *seg, const uint8_t *batches, size_t len,
     }
     /* Index per batch, as Kafka does: walk the batch starts in the buffer. */
     size_t off = 0;
-    while (off + LODE_SEG_BATCH_HEADER_BYTES <= len) {
-        uint32_t blen = lode_be32_load(batches + off + HDR_LENGTH) + LODE_SEG_LOG_OVERHEAD;
+    while (off + LODE_BATCH_HEADER_BYTES <= len) {
+        uint32_t blen = lode_be32_load(batches + off + LODE_BATCH_LENGTH_OFFSET) + LODE_BATCH_LOG_OVERHEAD;
         if (seg->bytes_since_index > index_interval_bytes) {
-            int64_t base = (int64_t)lode_be64_load(batches + off + HDR_BASE_OFFSET);
-            int64_t last = base + (int32_t)lode_be32_load(batches + off + HDR_LAST_OFFSET_DELTA);
+            int64_t base = (int64_t)lode_be64_load(batches + off + LODE_BATCH_BASE_OFFSET_OFFSET);
+            int64_t last = base + (int32_t)lode_be32_load(batches + off + LODE_BATCH_LAST_OFFSET_DELTA_OFFSET);
             /* A full index is noticed by should_roll before the next append. */
             (void)lode_index_append_offset(&seg->oidx, last, pos + (uint32_t)off);
             (void)lode_index_maybe_append_time(&seg->tidx, seg->max_timestamp,

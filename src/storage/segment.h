@@ -26,12 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/record_batch.h"
 #include "storage/index.h"
 #include "storage/log_config.h"
 
-/* Byte layout of a v2 batch header (shared with the proto layer's parser). */
-#define LODE_SEG_BATCH_HEADER_BYTES 61
-#define LODE_SEG_LOG_OVERHEAD 12 /* baseOffset + batchLength */
 
 typedef struct lode_segment {
     int64_t base_offset;
@@ -56,8 +54,12 @@ typedef struct lode_seg_batch {
     int64_t last_offset;
     int64_t max_timestamp;
     uint32_t position;   /* of the batch's first byte in .log */
-    uint32_t total_bytes; /* LODE_SEG_LOG_OVERHEAD + batchLength */
+    uint32_t total_bytes; /* LODE_BATCH_LOG_OVERHEAD + batchLength */
     uint8_t magic;
+    int16_t attributes;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t base_sequence;
 } lode_seg_batch_t;
 
 /* A byte range of a segment file: what a fetch hands to sendfile(2). */

@@ -20,10 +20,10 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "core/crc32c.h"
 #include "core/err.h"
 #include "storage/checkpoint.h"
 #include "storage/log.h"
+#include "support/fake_batch.h"
 #include "test.h"
 
 static uint64_t mix(uint64_t x)
@@ -43,36 +43,10 @@ static void make_batch(lode_buf_t *b, uint64_t seed, int64_t base)
     uint64_t h = mix(seed ^ (uint64_t)base);
     int32_t count = 1 + (int32_t)(h % 7);
     size_t payload = 10 + (size_t)(h >> 8) % 3000;
-    size_t start = b->len;
-    lode_buf_put_i64(b, base);
-    lode_buf_put_i32(b, (int32_t)(61 - 12 + payload));
-    lode_buf_put_i32(b, 3); /* leader epoch used by the child */
-    lode_buf_put_i8(b, 2);
-    lode_buf_put_u32(b, 0);
-    lode_buf_put_i16(b, 0);
-    lode_buf_put_i32(b, count - 1);
-    lode_buf_put_i64(b, 1000 + base);
-    lode_buf_put_i64(b, 1000 + base);
-    lode_buf_put_i64(b, -1);
-    lode_buf_put_i16(b, -1);
-    lode_buf_put_i32(b, -1);
-    lode_buf_put_i32(b, count);
-    uint64_t x = h;
-    for (size_t i = 0; i < payload; i++) {
-        x = x * 6364136223846793005ull + 1442695040888963407ull;
-        lode_buf_put_u8(b, (uint8_t)(x >> 56));
-    }
-    uint8_t *p = b->data + start;
-    lode_be32_store(p + 17, lode_crc32c(0, p + 21, b->len - start - 21));
+    lode_test_put_batch(b, base, count, 1000 + base, payload, 3, h);
 }
 
-static int crc_ok(const uint8_t *batch, size_t len, void *arg)
-{
-    (void)arg;
-    return lode_be32_load(batch + 17) == lode_crc32c(0, batch + 21, len - 21) ? 0 : LODE_ECORRUPT;
-}
-
-static const lode_log_hooks_t hooks = {crc_ok, NULL};
+static const lode_log_hooks_t hooks = {lode_test_crc_ok, NULL};
 
 static lode_log_config_t crash_cfg(void)
 {

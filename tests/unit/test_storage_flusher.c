@@ -4,32 +4,11 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "core/crc32c.h"
 #include "core/err.h"
 #include "storage/flusher.h"
+#include "support/fake_batch.h"
 #include "test.h"
 
-static void put_batch(lode_buf_t *b, int32_t count, size_t payload)
-{
-    size_t start = b->len;
-    lode_buf_put_i64(b, 0);
-    lode_buf_put_i32(b, (int32_t)(61 - 12 + payload));
-    lode_buf_put_i32(b, -1);
-    lode_buf_put_i8(b, 2);
-    lode_buf_put_u32(b, 0);
-    lode_buf_put_i16(b, 0);
-    lode_buf_put_i32(b, count - 1);
-    lode_buf_put_i64(b, 1);
-    lode_buf_put_i64(b, 1);
-    lode_buf_put_i64(b, -1);
-    lode_buf_put_i16(b, -1);
-    lode_buf_put_i32(b, -1);
-    lode_buf_put_i32(b, count);
-    for (size_t i = 0; i < payload; i++)
-        lode_buf_put_u8(b, (uint8_t)i);
-    uint8_t *p = b->data + start;
-    lode_be32_store(p + 17, lode_crc32c(0, p + 21, b->len - start - 21));
-}
 
 typedef struct {
     lode_log_t *log;
@@ -66,7 +45,7 @@ static void *appender_main(void *arg)
     appender_t *a = arg;
     for (int i = 0; i < 200; i++) {
         lode_buf_t b = LODE_BUF_INIT;
-        put_batch(&b, 4, 1000);
+        lode_test_put_batch(&b, 0, 4, 1, 1000, -1, 0);
         lode_log_append_info_t info;
         if (lode_log_append(a->log, b.data, b.len, 0, 0, &info) != 0) {
             a->bad++;

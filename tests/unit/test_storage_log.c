@@ -5,42 +5,14 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "core/crc32c.h"
 #include "core/err.h"
 #include "storage/log.h"
+#include "support/fake_batch.h"
 #include "test.h"
 
-/* A v2 batch with a correct CRC and `count` records' worth of offsets; the
- * record bytes are opaque filler (the log never parses records). */
-static void put_batch(lode_buf_t *b, int32_t count, int64_t ts, size_t payload)
-{
-    size_t start = b->len;
-    lode_buf_put_i64(b, 0);
-    lode_buf_put_i32(b, (int32_t)(61 - 12 + payload));
-    lode_buf_put_i32(b, -1);
-    lode_buf_put_i8(b, 2);
-    lode_buf_put_u32(b, 0);
-    lode_buf_put_i16(b, 0);
-    lode_buf_put_i32(b, count - 1);
-    lode_buf_put_i64(b, ts);
-    lode_buf_put_i64(b, ts);
-    lode_buf_put_i64(b, -1);
-    lode_buf_put_i16(b, -1);
-    lode_buf_put_i32(b, -1);
-    lode_buf_put_i32(b, count);
-    for (size_t i = 0; i < payload; i++)
-        lode_buf_put_u8(b, (uint8_t)i);
-    uint8_t *p = b->data + start;
-    lode_be32_store(p + 17, lode_crc32c(0, p + 21, b->len - start - 21));
-}
 
-static int crc_ok(const uint8_t *batch, size_t len, void *arg)
-{
-    (void)arg;
-    return lode_be32_load(batch + 17) == lode_crc32c(0, batch + 21, len - 21) ? 0 : LODE_ECORRUPT;
-}
 
-static const lode_log_hooks_t hooks = {crc_ok, NULL};
+static const lode_log_hooks_t hooks = {lode_test_crc_ok, NULL};
 
 static lode_log_config_t cfg_small(void)
 {
@@ -64,7 +36,7 @@ static int64_t append_n(lode_log_t *log, int nbatches, int32_t per, int64_t ts0,
     int64_t last = -1;
     for (int i = 0; i < nbatches; i++) {
         lode_buf_t b = LODE_BUF_INIT;
-        put_batch(&b, per, ts0 + i, 100);
+        lode_test_put_batch(&b, 0, per, ts0 + i, 100, -1, 0);
         lode_log_append_info_t info;
         REQUIRE(lode_log_append(log, b.data, b.len, 7, now, &info) == 0);
         REQUIRE(info.last_offset - info.first_offset + 1 == per);
@@ -254,7 +226,7 @@ TEST(log_truncate_and_follower_append)
     CHECK_EQ(last, 51);
     /* follower: offsets kept, must not go backwards */
     lode_buf_t b = LODE_BUF_INIT;
-    put_batch(&b, 3, 3000, 10);
+    lode_test_put_batch(&b, 0, 3, 3000, 10, -1, 0);
     lode_be64_store(b.data, 40);
     lode_log_append_info_t info;
     CHECK_EQ(lode_log_append_as_follower(log, b.data, b.len, 0, &info), LODE_EINVAL);
@@ -272,16 +244,16 @@ TEST(log_truncate_and_follower_append)
 TEST(log_append_time_and_timestamp_lookup)
 {
     lode_log_config_t c = cfg_small();
-    c.timestamp_type = LODE_TS_LOG_APPEND_TIME;
+    c.timestamp_type = LODE_TIMESTAMP_LOG_APPEND_TIME;
     lode_log_t *log;
     REQUIRE(lode_log_open(logdir(), &c, 0, -1, false, &hooks, 0, &log) == 0);
     for (int i = 0; i < 30; i++) {
         lode_buf_t b = LODE_BUF_INIT;
-        put_batch(&b, 1, 5, 50);
+        lode_test_put_batch(&b, 0, 1, 5, 50, -1, 0);
         lode_log_append_info_t info;
         REQUIRE(lode_log_append(log, b.data, b.len, 0, 10000 + i * 100, &info) == 0);
         CHECK_EQ(info.log_append_time_ms, 10000 + i * 100);
-        CHECK_EQ(crc_ok(b.data, b.len, NULL), 0); /* CRC recomputed */
+        CHECK_EQ(lode_test_crc_ok(b.data, b.len, NULL), 0); /* CRC recomputed */
         CHECK(lode_be16_load(b.data + 21) & 0x08);
         lode_buf_free(&b);
     }
@@ -313,7 +285,7 @@ TEST(log_rejects_bad_appends)
     lode_log_t *log;
     REQUIRE(lode_log_open(logdir(), &c, 0, -1, false, &hooks, 0, &log) == 0);
     lode_buf_t b = LODE_BUF_INIT;
-    put_batch(&b, 1, 5, 100);
+    lode_test_put_batch(&b, 0, 1, 5, 100, -1, 0);
     lode_log_append_info_t info;
     CHECK_EQ(lode_log_append(log, b.data, b.len, 0, 0, &info), LODE_ETOOBIG);
     CHECK_EQ(lode_log_append(log, b.data, b.len - 1, 0, 0, &info), LODE_ECORRUPT);

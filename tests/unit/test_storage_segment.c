@@ -7,31 +7,9 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "storage/segment.h"
+#include "support/fake_batch.h"
 #include "test.h"
 
-/* A structurally valid v2 batch header + opaque payload (segments never look
- * inside records; full batch validation is the proto layer's and is tested
- * there). */
-static void put_batch(lode_buf_t *b, int64_t base, int32_t count, int64_t max_ts, size_t payload)
-{
-    size_t start = b->len;
-    lode_buf_put_i64(b, base);
-    lode_buf_put_i32(b, (int32_t)(LODE_SEG_BATCH_HEADER_BYTES - 12 + payload));
-    lode_buf_put_i32(b, 0);  /* partition leader epoch */
-    lode_buf_put_i8(b, 2);   /* magic */
-    lode_buf_put_u32(b, 0);  /* crc (unchecked here) */
-    lode_buf_put_i16(b, 0);  /* attributes */
-    lode_buf_put_i32(b, count - 1);
-    lode_buf_put_i64(b, max_ts - 5);
-    lode_buf_put_i64(b, max_ts);
-    lode_buf_put_i64(b, -1);
-    lode_buf_put_i16(b, -1);
-    lode_buf_put_i32(b, -1);
-    lode_buf_put_i32(b, count);
-    for (size_t i = 0; i < payload; i++)
-        lode_buf_put_u8(b, (uint8_t)(base + (int64_t)i));
-    REQUIRE(b->len - start == LODE_SEG_BATCH_HEADER_BYTES + payload);
-}
 
 static lode_log_config_t small_config(void)
 {
@@ -47,7 +25,7 @@ static void fill(lode_segment_t *seg)
 {
     for (int i = 0; i < 100; i++) {
         lode_buf_t b = LODE_BUF_INIT;
-        put_batch(&b, i * 3, 3, 1000 + 10 * i, 40);
+        lode_test_put_batch(&b, i * 3, 3, 1000 + 10 * i, 40, 0, (uint64_t)i);
         REQUIRE(lode_segment_append(seg, b.data, b.len, i * 3 + 2, 1000 + 10 * i, i * 3 + 2, 100) ==
                 0);
         lode_buf_free(&b);
@@ -87,7 +65,7 @@ TEST(segment_append_and_read)
     uint8_t got[101];
     REQUIRE(pread(s.fd, got, 101, 10 * 101) == 101);
     lode_buf_t want = LODE_BUF_INIT;
-    put_batch(&want, 30, 3, 1100, 40);
+    lode_test_put_batch(&want, 30, 3, 1100, 40, 0, 10);
     CHECK_MEMEQ(got, want.data, 101);
     lode_buf_free(&want);
     lode_segment_close(&seg);
@@ -193,7 +171,7 @@ TEST(segment_roll_rules)
     REQUIRE(lode_segment_open(&seg, lode_test_tmpdir(), 0, &c, true, 0) == 0);
     CHECK(!lode_segment_should_roll(&seg, &c, 5000, 0, 0, 0, 0)); /* empty never rolls */
     lode_buf_t b = LODE_BUF_INIT;
-    put_batch(&b, 0, 1, 500, 100);
+    lode_test_put_batch(&b, 0, 1, 500, 100, 0, 0);
     REQUIRE(lode_segment_append(&seg, b.data, b.len, 0, 500, 0, 100) == 0);
     CHECK(!lode_segment_should_roll(&seg, &c, 100, 600, 1, 600, 0));
     CHECK(lode_segment_should_roll(&seg, &c, 900, 600, 1, 600, 0));       /* segment.bytes */

@@ -1,0 +1,671 @@
+/*
+ * logmgr.c — the broker's set of partition logs (see logmgr.h).
+ */
+#include "storage/logmgr.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/hmap.h"
+#include "core/mem.h"
+#include "storage/checkpoint.h"
+
+#define CLEAN_SHUTDOWN_FILE ".kafka_cleanshutdown"
+#define RECOVERY_POINT_FILE "recovery-point-offset-checkpoint"
+#define LOG_START_FILE "log-start-offset-checkpoint"
+#define METADATA_LOG_DIR "__cluster_metadata-0"
+
+typedef struct entry {
+    char *topic;
+    int32_t partition;
+    int dir;
+    lode_log_t *log;
+} entry_t;
+
+typedef struct pending_dir {
+    char *path;
+    int64_t deadline_ms;
+} pending_dir_t;
+
+struct lode_logmgr {
+    lode_logmgr_config_t cfg;
+    char **dirs;
+    int ndirs;
+    pthread_mutex_t lock; /* map, pending dirs, per-dir counts */
+    lode_hmap_t logs;     /* "topic-partition" → entry_t* */
+    int *dir_counts;
+    pending_dir_t *pending;
+    int npending;
+    int64_t next_retention_ms, next_flush_ms, next_rp_checkpoint_ms, next_lso_checkpoint_ms;
+    pthread_t thread;
+    bool thread_running;
+    bool stopping;
+    bool load_failed; /* never claim a clean shutdown for logs not loaded */
+    pthread_cond_t cond;
+};
+
+void lode_logmgr_config_defaults(lode_logmgr_config_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->recovery_threads_per_dir = 2;
+    c->retention_check_interval_ms = 300000;
+    c->flush_scheduler_interval_ms = INT64_MAX;
+    c->flush_offset_checkpoint_interval_ms = 60000;
+    c->flush_start_offset_checkpoint_interval_ms = 60000;
+    lode_log_config_defaults(&c->defaults);
+}
+
+static int64_t wall_ms(void *arg)
+{
+    (void)arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now(lode_logmgr_t *m) { return m->cfg.now_ms(m->cfg.clock_arg); }
+
+static void topic_cfg(lode_logmgr_t *m, const char *topic, lode_log_config_t *out)
+{
+    *out = m->cfg.defaults;
+    if (m->cfg.topic_config)
+        m->cfg.topic_config(m->cfg.topic_config_arg, topic, out);
+}
+
+static int key_of(char *buf, size_t len, const char *topic, int32_t partition)
+{
+    return snprintf(buf, len, "%s-%" PRId32, topic, partition);
+}
+
+/* "<topic>-<digits>" → topic, partition. False for anything else (deleted,
+ * future and stray dirs, the metadata log, files). */
+static bool parse_log_dir_name(const char *name, char *topic, size_t topic_len, int32_t *partition)
+{
+    const char *dash = strrchr(name, '-');
+    if (!dash || dash == name || !dash[1])
+        return false;
+    int64_t p = 0;
+    for (const char *c = dash + 1; *c; c++) {
+        if (*c < '0' || *c > '9' || p > INT32_MAX / 10)
+            return false;
+        p = p * 10 + (*c - '0');
+    }
+    size_t tl = (size_t)(dash - name);
+    if (tl >= topic_len || tl > 249)
+        return false;
+    for (size_t i = 0; i < tl; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        if (!ok)
+            return false;
+    }
+    memcpy(topic, name, tl);
+    topic[tl] = 0;
+    *partition = (int32_t)p;
+    return true;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void rm_rf(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+typedef struct load_job {
+    char topic[256];
+    int32_t partition;
+    char path[4096];
+    int64_t recovery_point;
+    int64_t log_start;
+    lode_log_t *log;
+    int rc;
+} load_job_t;
+
+typedef struct load_pool {
+    lode_logmgr_t *m;
+    load_job_t *jobs;
+    int njobs;
+    int next; /* atomic */
+    bool clean;
+} load_pool_t;
+
+static void *load_worker(void *arg)
+{
+    load_pool_t *p = arg;
+    for (;;) {
+        int i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+        if (i >= p->njobs)
+            break;
+        load_job_t *j = &p->jobs[i];
+        lode_log_config_t c;
+        topic_cfg(p->m, j->topic, &c);
+        j->rc = lode_log_open(j->path, &c, j->recovery_point, j->log_start, p->clean,
+                              &p->m->cfg.hooks, now(p->m), &j->log);
+    }
+    return NULL;
+}
+
+static int64_t find_offset(const lode_tp_offset_t *e, size_t n, const char *topic, int32_t part,
+                           int64_t dflt)
+{
+    for (size_t i = 0; i < n; i++)
+        if (e[i].partition == part && !strcmp(e[i].topic, topic))
+            return e[i].offset;
+    return dflt;
+}
+
+static int load_dir(lode_logmgr_t *m, int d)
+{
+    const char *dir = m->dirs[d];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, CLEAN_SHUTDOWN_FILE);
+    bool clean = access(path, F_OK) == 0;
+    lode_tp_offset_t *rps = NULL, *lsos = NULL;
+    size_t nrp = 0, nlso = 0;
+    snprintf(path, sizeof path, "%s/%s", dir, RECOVERY_POINT_FILE);
+    if (lode_checkpoint_read_offsets(path, &rps, &nrp) != 0) {
+        /* A corrupt checkpoint means recover everything (Kafka does too). */
+        rps = NULL;
+        nrp = 0;
+        clean = false;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, LOG_START_FILE);
+    if (lode_checkpoint_read_offsets(path, &lsos, &nlso) != 0) {
+        lsos = NULL;
+        nlso = 0;
+    }
+    DIR *dh = opendir(dir);
+    if (!dh) {
+        lode_tp_offsets_free(rps, nrp);
+        lode_tp_offsets_free(lsos, nlso);
+        return LODE_EIO;
+    }
+    load_pool_t pool = {m, NULL, 0, 0, clean};
+    int cap = 0;
+    struct dirent *e;
+    while ((e = readdir(dh)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (has_suffix(e->d_name, "-delete")) {
+            rm_rf(path);
+            continue;
+        }
+        if (!strcmp(e->d_name, METADATA_LOG_DIR))
+            continue;
+        char topic[256];
+        int32_t part;
+        struct stat st;
+        if (!parse_log_dir_name(e->d_name, topic, sizeof topic, &part) || stat(path, &st) != 0 ||
+            !S_ISDIR(st.st_mode))
+            continue;
+        if (pool.njobs == cap) {
+            cap = cap ? cap * 2 : 64;
+            pool.jobs = lode_xrealloc(pool.jobs, (size_t)cap * sizeof *pool.jobs);
+        }
+        load_job_t *j = &pool.jobs[pool.njobs++];
+        memset(j, 0, sizeof *j);
+        snprintf(j->topic, sizeof j->topic, "%s", topic);
+        j->partition = part;
+        snprintf(j->path, sizeof j->path, "%s", path);
+        j->recovery_point = find_offset(rps, nrp, topic, part, 0);
+        j->log_start = find_offset(lsos, nlso, topic, part, -1);
+    }
+    closedir(dh);
+    lode_tp_offsets_free(rps, nrp);
+    lode_tp_offsets_free(lsos, nlso);
+    int nthreads = m->cfg.recovery_threads_per_dir > 0 ? m->cfg.recovery_threads_per_dir : 1;
+    if (nthreads > pool.njobs)
+        nthreads = pool.njobs;
+    pthread_t *th = lode_xcalloc((size_t)(nthreads ? nthreads : 1), sizeof *th);
+    int started = 0;
+    for (int i = 0; i < nthreads; i++)
+        if (pthread_create(&th[i], NULL, load_worker, &pool) == 0)
+            started++;
+    if (started == 0)
+        load_worker(&pool);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    int rc = 0;
+    for (int i = 0; i < pool.njobs; i++) {
+        load_job_t *j = &pool.jobs[i];
+        if (j->rc) {
+            fprintf(stderr, "lode: failed to load log %s: %s\n", j->path, lode_strerror(j->rc));
+            if (!rc)
+                rc = j->rc;
+            continue;
+        }
+        entry_t *en = lode_xcalloc(1, sizeof *en);
+        en->topic = lode_xstrdup(j->topic);
+        en->partition = j->partition;
+        en->dir = d;
+        en->log = j->log;
+        char key[300];
+        int kl = key_of(key, sizeof key, j->topic, j->partition);
+        if (lode_hmap_insert(&m->logs, key, (size_t)kl, en) != 0) {
+            /* The same partition in two log dirs: keep the first, as the
+             * second is a configuration error Kafka also refuses. */
+            fprintf(stderr, "lode: duplicate log for %s in %s ignored\n", key, dir);
+            lode_log_release(j->log);
+            free(en->topic);
+            free(en);
+            continue;
+        }
+        m->dir_counts[d]++;
+    }
+    free(pool.jobs);
+    /* Loading is done: from now on a crash is unclean. */
+    snprintf(path, sizeof path, "%s/%s", dir, CLEAN_SHUTDOWN_FILE);
+    unlink(path);
+    return rc;
+}
+
+static void *bg_main(void *arg);
+
+static int mkdir_one(const char *dir)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        mkdir(tmp, 0755);
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        return LODE_EIO;
+    return 0;
+}
+
+int lode_logmgr_open(const lode_logmgr_config_t *cfg, lode_logmgr_t **out)
+{
+    if (cfg->n_log_dirs < 1)
+        return LODE_EINVAL;
+    lode_logmgr_t *m = lode_xcalloc(1, sizeof *m);
+    m->cfg = *cfg;
+    if (!m->cfg.now_ms)
+        m->cfg.now_ms = wall_ms;
+    m->ndirs = cfg->n_log_dirs;
+    m->dirs = lode_xcalloc((size_t)m->ndirs, sizeof *m->dirs);
+    m->dir_counts = lode_xcalloc((size_t)m->ndirs, sizeof *m->dir_counts);
+    for (int i = 0; i < m->ndirs; i++)
+        m->dirs[i] = lode_xstrdup(cfg->log_dirs[i]);
+    m->cfg.log_dirs = NULL;
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->cond, NULL);
+    lode_hmap_init(&m->logs);
+    int rc = 0;
+    for (int i = 0; i < m->ndirs && !rc; i++) {
+        rc = mkdir_one(m->dirs[i]);
+        if (!rc)
+            rc = load_dir(m, i);
+    }
+    if (rc) {
+        m->load_failed = true;
+        lode_logmgr_close(m);
+        return rc;
+    }
+    int64_t t = now(m);
+    m->next_retention_ms = t + m->cfg.retention_check_interval_ms;
+    m->next_flush_ms = t;
+    m->next_rp_checkpoint_ms = t + m->cfg.flush_offset_checkpoint_interval_ms;
+    m->next_lso_checkpoint_ms = t + m->cfg.flush_start_offset_checkpoint_interval_ms;
+    if (cfg->background && pthread_create(&m->thread, NULL, bg_main, m) == 0)
+        m->thread_running = true;
+    *out = m;
+    return 0;
+}
+
+/* ---- lookups, creation, deletion --------------------------------------- */
+
+lode_log_t *lode_logmgr_get(lode_logmgr_t *m, const char *topic, int32_t partition)
+{
+    char key[300];
+    int kl = key_of(key, sizeof key, topic, partition);
+    pthread_mutex_lock(&m->lock);
+    entry_t *e = lode_hmap_get(&m->logs, key, (size_t)kl);
+    lode_log_t *log = e ? lode_log_keep(e->log) : NULL;
+    pthread_mutex_unlock(&m->lock);
+    return log;
+}
+
+/* Kafka's Uuid.toString(): URL-safe base64 without padding (22 chars). */
+static void uuid_base64(const uint8_t id[16], char out[23])
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int o = 0;
+    for (int i = 0; i < 16; i += 3) {
+        uint32_t v = (uint32_t)id[i] << 16;
+        if (i + 1 < 16)
+            v |= (uint32_t)id[i + 1] << 8;
+        if (i + 2 < 16)
+            v |= id[i + 2];
+        out[o++] = tbl[(v >> 18) & 63];
+        out[o++] = tbl[(v >> 12) & 63];
+        if (i + 1 < 16)
+            out[o++] = tbl[(v >> 6) & 63];
+        if (i + 2 < 16)
+            out[o++] = tbl[v & 63];
+    }
+    out[o] = 0;
+}
+
+int lode_logmgr_get_or_create(lode_logmgr_t *m, const char *topic, int32_t partition,
+                              const uint8_t *topic_id, lode_log_t **out)
+{
+    char key[300];
+    int kl = key_of(key, sizeof key, topic, partition);
+    if (kl <= 0 || (size_t)kl >= sizeof key)
+        return LODE_EINVAL;
+    pthread_mutex_lock(&m->lock);
+    entry_t *e = lode_hmap_get(&m->logs, key, (size_t)kl);
+    if (e) {
+        *out = lode_log_keep(e->log);
+        pthread_mutex_unlock(&m->lock);
+        return 0;
+    }
+    /* The dir with the fewest logs (Kafka's choice for new partitions). */
+    int d = 0;
+    for (int i = 1; i < m->ndirs; i++)
+        if (m->dir_counts[i] < m->dir_counts[d])
+            d = i;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", m->dirs[d], key);
+    lode_log_config_t c;
+    topic_cfg(m, topic, &c);
+    lode_log_t *log;
+    int rc = lode_log_open(path, &c, 0, -1, false, &m->cfg.hooks, now(m), &log);
+    if (rc) {
+        pthread_mutex_unlock(&m->lock);
+        return rc;
+    }
+    if (topic_id) {
+        char b64[23], text[64], mpath[4200];
+        uuid_base64(topic_id, b64);
+        int n = snprintf(text, sizeof text, "version: 0\ntopic_id: %s\n", b64);
+        snprintf(mpath, sizeof mpath, "%s/partition.metadata", path);
+        lode_write_file_atomic(mpath, text, (size_t)n);
+    }
+    lode_fsync_parent_dir(path);
+    e = lode_xcalloc(1, sizeof *e);
+    e->topic = lode_xstrdup(topic);
+    e->partition = partition;
+    e->dir = d;
+    e->log = log;
+    lode_hmap_insert(&m->logs, key, (size_t)kl, e);
+    m->dir_counts[d]++;
+    *out = lode_log_keep(log);
+    pthread_mutex_unlock(&m->lock);
+    return 0;
+}
+
+int lode_logmgr_delete(lode_logmgr_t *m, const char *topic, int32_t partition)
+{
+    char key[300];
+    int kl = key_of(key, sizeof key, topic, partition);
+    pthread_mutex_lock(&m->lock);
+    void *v;
+    if (!lode_hmap_remove(&m->logs, key, (size_t)kl, &v)) {
+        pthread_mutex_unlock(&m->lock);
+        return LODE_ENOTFOUND;
+    }
+    entry_t *e = v;
+    m->dir_counts[e->dir]--;
+    char from[4096], to[4200];
+    snprintf(from, sizeof from, "%s/%s", m->dirs[e->dir], key);
+    uint64_t id = (uint64_t)now(m) * 6364136223846793005ull ^ (uint64_t)(uintptr_t)e;
+    snprintf(to, sizeof to, "%s.%016" PRIx64 "%016" PRIx64 "-delete", from, id,
+             (uint64_t)(id * 0x9e3779b97f4a7c15ull));
+    int rc = rename(from, to) == 0 ? 0 : LODE_EIO;
+    if (!rc) {
+        lode_fsync_parent_dir(to);
+        lode_log_config_t c;
+        lode_log_get_config(e->log, &c);
+        m->pending = lode_xrealloc(m->pending, (size_t)(m->npending + 1) * sizeof *m->pending);
+        m->pending[m->npending].path = lode_xstrdup(to);
+        m->pending[m->npending].deadline_ms = now(m) + c.file_delete_delay_ms;
+        m->npending++;
+    }
+    pthread_mutex_unlock(&m->lock);
+    lode_log_release(e->log);
+    free(e->topic);
+    free(e);
+    return rc;
+}
+
+void lode_logmgr_topic_config_changed(lode_logmgr_t *m, const char *topic)
+{
+    lode_log_config_t c;
+    topic_cfg(m, topic, &c);
+    pthread_mutex_lock(&m->lock);
+    size_t it = 0;
+    lode_hmap_entry_t *he;
+    while ((he = lode_hmap_next(&m->logs, &it))) {
+        entry_t *e = he->value;
+        if (!strcmp(e->topic, topic))
+            lode_log_set_config(e->log, &c);
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+void lode_logmgr_foreach(lode_logmgr_t *m, void (*fn)(void *arg, const char *topic,
+                                                     int32_t partition, lode_log_t *log),
+                         void *arg)
+{
+    pthread_mutex_lock(&m->lock);
+    size_t it = 0;
+    lode_hmap_entry_t *he;
+    while ((he = lode_hmap_next(&m->logs, &it))) {
+        entry_t *e = he->value;
+        fn(arg, e->topic, e->partition, e->log);
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+int lode_logmgr_count(lode_logmgr_t *m)
+{
+    pthread_mutex_lock(&m->lock);
+    int n = (int)lode_hmap_count(&m->logs);
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+/* ---- periodic work ----------------------------------------------------- */
+
+/* A snapshot of the logs (references held) so periodic work runs without the
+ * manager's lock. */
+static entry_t *snapshot(lode_logmgr_t *m, int *n)
+{
+    pthread_mutex_lock(&m->lock);
+    *n = (int)lode_hmap_count(&m->logs);
+    entry_t *s = lode_xcalloc((size_t)(*n ? *n : 1), sizeof *s);
+    size_t it = 0;
+    int i = 0;
+    lode_hmap_entry_t *he;
+    while ((he = lode_hmap_next(&m->logs, &it))) {
+        entry_t *e = he->value;
+        s[i] = *e;
+        s[i].topic = lode_xstrdup(e->topic);
+        s[i].log = lode_log_keep(e->log);
+        i++;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return s;
+}
+
+static void snapshot_free(entry_t *s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        lode_log_release(s[i].log);
+        free(s[i].topic);
+    }
+    free(s);
+}
+
+static int write_checkpoints(lode_logmgr_t *m, bool recovery, bool start)
+{
+    int n;
+    entry_t *s = snapshot(m, &n);
+    int rc = 0;
+    lode_tp_offset_t *e = lode_xcalloc((size_t)(n ? n : 1), sizeof *e);
+    for (int d = 0; d < m->ndirs; d++) {
+        for (int pass = 0; pass < 2; pass++) {
+            if ((pass == 0 && !recovery) || (pass == 1 && !start))
+                continue;
+            size_t k = 0;
+            for (int i = 0; i < n; i++) {
+                if (s[i].dir != d)
+                    continue;
+                e[k].topic = s[i].topic;
+                e[k].partition = s[i].partition;
+                e[k].offset = pass == 0 ? lode_log_recovery_point(s[i].log)
+                                        : lode_log_start_offset(s[i].log);
+                k++;
+            }
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", m->dirs[d],
+                     pass == 0 ? RECOVERY_POINT_FILE : LOG_START_FILE);
+            if (lode_checkpoint_write_offsets(path, e, k))
+                rc = LODE_EIO;
+        }
+    }
+    free(e);
+    snapshot_free(s, n);
+    return rc;
+}
+
+int lode_logmgr_checkpoint(lode_logmgr_t *m) { return write_checkpoints(m, true, true); }
+
+void lode_logmgr_tick(lode_logmgr_t *m, int64_t t)
+{
+    int n;
+    entry_t *s = snapshot(m, &n);
+    bool retention = t >= m->next_retention_ms;
+    if (retention)
+        m->next_retention_ms = t + m->cfg.retention_check_interval_ms;
+    for (int i = 0; i < n; i++) {
+        lode_log_t *log = s[i].log;
+        lode_log_maybe_roll(log, t);
+        lode_log_maybe_flush(log, t);
+        if (retention) {
+            lode_log_apply_retention(log, t);
+            lode_log_expire_producers(log, t);
+        }
+        lode_log_delete_expired_files(log, t, false);
+    }
+    snapshot_free(s, n);
+    bool rp = t >= m->next_rp_checkpoint_ms, lso = t >= m->next_lso_checkpoint_ms;
+    if (rp)
+        m->next_rp_checkpoint_ms = t + m->cfg.flush_offset_checkpoint_interval_ms;
+    if (lso)
+        m->next_lso_checkpoint_ms = t + m->cfg.flush_start_offset_checkpoint_interval_ms;
+    if (rp || lso)
+        write_checkpoints(m, rp, lso);
+    pthread_mutex_lock(&m->lock);
+    int keep = 0;
+    for (int i = 0; i < m->npending; i++) {
+        if (m->pending[i].deadline_ms <= t) {
+            rm_rf(m->pending[i].path);
+            free(m->pending[i].path);
+        } else {
+            m->pending[keep++] = m->pending[i];
+        }
+    }
+    m->npending = keep;
+    pthread_mutex_unlock(&m->lock);
+}
+
+static void *bg_main(void *arg)
+{
+    lode_logmgr_t *m = arg;
+    pthread_mutex_lock(&m->lock);
+    while (!m->stopping) {
+        pthread_mutex_unlock(&m->lock);
+        lode_logmgr_tick(m, now(m));
+        pthread_mutex_lock(&m->lock);
+        if (m->stopping)
+            break;
+        /* A second's granularity is enough for every interval here (Kafka's
+         * scheduler checks segment.ms and flush.ms at similar rates). */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
+int lode_logmgr_close(lode_logmgr_t *m)
+{
+    if (m->thread_running) {
+        pthread_mutex_lock(&m->lock);
+        m->stopping = true;
+        pthread_cond_signal(&m->cond);
+        pthread_mutex_unlock(&m->lock);
+        pthread_join(m->thread, NULL);
+    }
+    int rc = 0;
+    int n;
+    entry_t *s = snapshot(m, &n);
+    for (int i = 0; i < n; i++)
+        if (lode_log_flush(s[i].log))
+            rc = LODE_EIO;
+    snapshot_free(s, n);
+    if (write_checkpoints(m, true, true))
+        rc = LODE_EIO;
+    size_t it = 0;
+    lode_hmap_entry_t *he;
+    while ((he = lode_hmap_next(&m->logs, &it))) {
+        entry_t *e = he->value;
+        lode_log_release(e->log);
+        free(e->topic);
+        free(e);
+    }
+    lode_hmap_free(&m->logs);
+    for (int i = 0; i < m->npending; i++) {
+        rm_rf(m->pending[i].path);
+        free(m->pending[i].path);
+    }
+    free(m->pending);
+    for (int d = 0; d < m->ndirs; d++) {
+        if (rc == 0 && !m->load_failed) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", m->dirs[d], CLEAN_SHUTDOWN_FILE);
+            lode_write_file_atomic(path, "", 0);
+        }
+        free(m->dirs[d]);
+    }
+    free(m->dirs);
+    free(m->dir_counts);
+    pthread_mutex_destroy(&m->lock);
+    pthread_cond_destroy(&m->cond);
+    free(m);
+    return rc;
+}
