@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/hmap.h"
 #include "core/mem.h"
@@ -64,14 +65,6 @@ void lode_logmgr_config_defaults(lode_logmgr_config_t *c)
     c->flush_offset_checkpoint_interval_ms = 60000;
     c->flush_start_offset_checkpoint_interval_ms = 60000;
     lode_log_config_defaults(&c->defaults);
-}
-
-static int64_t wall_ms(void *arg)
-{
-    (void)arg;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int64_t now(lode_logmgr_t *m) { return m->cfg.now_ms(m->cfg.clock_arg); }
@@ -309,8 +302,10 @@ int lode_logmgr_open(const lode_logmgr_config_t *cfg, lode_logmgr_t **out)
         return LODE_EINVAL;
     lode_logmgr_t *m = lode_xcalloc(1, sizeof *m);
     m->cfg = *cfg;
-    if (!m->cfg.now_ms)
-        m->cfg.now_ms = wall_ms;
+    if (!m->cfg.now_ms) {
+        m->cfg.now_ms = lode_clock_now_ms_cb;
+        m->cfg.clock_arg = lode_clock_real();
+    }
     m->ndirs = cfg->n_log_dirs;
     m->dirs = lode_xcalloc((size_t)m->ndirs, sizeof *m->dirs);
     m->dir_counts = lode_xcalloc((size_t)m->ndirs, sizeof *m->dir_counts);

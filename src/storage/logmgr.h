@@ -38,7 +38,7 @@ typedef struct lode_logmgr_config {
     int (*topic_config)(void *arg, const char *topic, lode_log_config_t *out);
     void *topic_config_arg;
     lode_log_hooks_t hooks;                   /* batch validation for recovery */
-    int64_t (*now_ms)(void *arg);             /* clock; NULL → wall clock */
+    int64_t (*now_ms)(void *arg);             /* clock (lode_clock_now_ms_cb); NULL → real */
     void *clock_arg;
     bool background;                          /* run a thread calling lode_logmgr_tick */
 } lode_logmgr_config_t;
