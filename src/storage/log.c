@@ -17,40 +17,13 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "storage/checkpoint.h"
+#include "storage/log_int.h"
 
 /* Batch header fields the log reads from append buffers it has scanned. */
 #define B_BASE_OFFSET LODE_BATCH_BASE_OFFSET_OFFSET
 #define B_LENGTH LODE_BATCH_LENGTH_OFFSET
 #define B_LAST_OFFSET_DELTA LODE_BATCH_LAST_OFFSET_DELTA_OFFSET
 #define B_MAX_TIMESTAMP LODE_BATCH_MAX_TIMESTAMP_OFFSET
-
-typedef struct pending_delete {
-    char *path;
-    int64_t deadline_ms;
-} pending_delete_t;
-
-struct lode_log {
-    char *dir;
-    pthread_mutex_t append_lock;
-    pthread_rwlock_t segs_lock;
-    lode_segment_t **segs; /* sorted by base offset; last is active */
-    int nsegs;
-    int segs_cap;
-    pthread_mutex_t cfg_lock;
-    lode_log_config_t cfg;
-    int64_t log_start_offset; /* atomics */
-    int64_t leo;
-    int64_t hw;
-    int64_t recovery_point;
-    int64_t unflushed_messages; /* under append_lock */
-    int64_t last_flush_ms;
-    pthread_mutex_t pending_lock;
-    pending_delete_t *pending;
-    int npending;
-    uint64_t jitter_seed;
-    int refs;
-    lode_pstate_t ps; /* under append_lock */
-};
 
 static int64_t load64(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 static void store64(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
@@ -78,7 +51,7 @@ void lode_log_get_config(lode_log_t *log, lode_log_config_t *cfg)
 static lode_segment_t *active(lode_log_t *log) { return log->segs[log->nsegs - 1]; }
 
 /* Appends seg to the array (caller holds segs_lock exclusively or owns log). */
-static void segs_push(lode_log_t *log, lode_segment_t *seg)
+void lode_log__segs_push(lode_log_t *log, lode_segment_t *seg)
 {
     if (log->nsegs == log->segs_cap) {
         log->segs_cap = log->segs_cap ? log->segs_cap * 2 : 8;
@@ -89,7 +62,7 @@ static void segs_push(lode_log_t *log, lode_segment_t *seg)
 
 /* Index of the segment that would hold offset: the last with base <= offset
  * (0 when offset precedes every segment). Caller holds segs_lock. */
-static int seg_floor(lode_log_t *log, int64_t offset)
+int lode_log__seg_floor(lode_log_t *log, int64_t offset)
 {
     int lo = 0, hi = log->nsegs - 1, found = 0;
     while (lo <= hi) {
@@ -115,7 +88,6 @@ static int64_t roll_jitter(lode_log_t *log, const lode_log_config_t *cfg)
     return (int64_t)(log->jitter_seed % (uint64_t)j);
 }
 
-static void discard_now(lode_log_t *log, lode_segment_t *seg);
 
 /* ---- opening ----------------------------------------------------------- */
 
@@ -248,7 +220,7 @@ static int scan_dir(const char *dir, int64_t **bases_out, int *n_out)
  * end transactions: the transaction issue completes that path. */
 static void replay_producers(lode_log_t *log, int64_t from)
 {
-    for (int i = seg_floor(log, from); i < log->nsegs; i++) {
+    for (int i = lode_log__seg_floor(log, from); i < log->nsegs; i++) {
         lode_segment_t *seg = log->segs[i];
         uint32_t size = lode_segment_size(seg), pos = 0;
         lode_seg_batch_t b;
@@ -334,6 +306,13 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
     for (int i = 0; i < n; i++) {
         lode_segment_t *seg;
         char ipath[4096];
+        if (log->nsegs > 0 && bases[i] < log->segs[log->nsegs - 1]->next_offset) {
+            /* Covered by the previous segment: a cleaner swap completed at
+             * startup replaced this one (see scan_dir). */
+            if (lode_segment_new(dir, bases[i], cfg, false, now_ms, &seg) == 0)
+                lode_log__discard_now(log, seg);
+            continue;
+        }
         lode_segment_file_name(ipath, sizeof ipath, dir, bases[i], ".index");
         bool index_missing = !file_exists(ipath);
         rc = lode_segment_new(dir, bases[i], cfg, false, now_ms, &seg);
@@ -351,14 +330,14 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
                 goto err_after_alloc;
             }
             recovered_any = true;
-            segs_push(log, seg);
+            lode_log__segs_push(log, seg);
             if (truncated > 0 && i + 1 < n) {
                 /* Everything after a torn or corrupt batch is unflushed data
                  * of a crash: the later segments go (Kafka does the same). */
                 for (int k = i + 1; k < n; k++) {
                     lode_segment_t *later;
                     if (lode_segment_new(dir, bases[k], cfg, false, now_ms, &later) == 0)
-                        discard_now(log, later);
+                        lode_log__discard_now(log, later);
                 }
                 break;
             }
@@ -378,7 +357,7 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
                 }
                 recovered_any = true;
             }
-            segs_push(log, seg);
+            lode_log__segs_push(log, seg);
         }
     }
     /* Non-active segments keep trimmed indexes. */
@@ -390,7 +369,7 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
         rc = lode_segment_new(dir, base, cfg, true, now_ms, &seg);
         if (rc)
             goto err_after_alloc;
-        segs_push(log, seg);
+        lode_log__segs_push(log, seg);
         lode_fsync_parent_dir(dir);
     }
     free(bases);
@@ -538,7 +517,7 @@ static int roll(lode_log_t *log, int64_t now_ms)
     }
     lode_fsync_parent_dir(log->dir);
     pthread_rwlock_wrlock(&log->segs_lock);
-    segs_push(log, seg);
+    lode_log__segs_push(log, seg);
     pthread_rwlock_unlock(&log->segs_lock);
     return 0;
 }
@@ -722,7 +701,7 @@ int lode_log_read(lode_log_t *log, int64_t offset, uint32_t max_bytes, int64_t m
     if (offset >= max_offset)
         return 0;
     pthread_rwlock_rdlock(&log->segs_lock);
-    int i = seg_floor(log, offset);
+    int i = lode_log__seg_floor(log, offset);
     int rc = 0;
     for (; i < log->nsegs; i++) {
         lode_segment_t *seg = log->segs[i];
@@ -764,7 +743,7 @@ int lode_log_offset_for_timestamp(lode_log_t *log, int64_t ts, int64_t *offset,
     int64_t start = load64(&log->log_start_offset);
     int rc = 0;
     pthread_rwlock_rdlock(&log->segs_lock);
-    for (int i = seg_floor(log, start); i < log->nsegs; i++) {
+    for (int i = lode_log__seg_floor(log, start); i < log->nsegs; i++) {
         lode_segment_t *seg = log->segs[i];
         if (seg->max_timestamp < ts)
             continue;
@@ -847,7 +826,7 @@ int lode_log_flush(lode_log_t *log)
     }
     log->unflushed_messages = 0;
     pthread_rwlock_rdlock(&log->segs_lock);
-    int first = seg_floor(log, rp);
+    int first = lode_log__seg_floor(log, rp);
     int n = log->nsegs - first;
     lode_segment_t **todo = lode_xmalloc((size_t)n * sizeof *todo);
     for (int i = 0; i < n; i++)
@@ -891,7 +870,7 @@ static const char *const seg_suffixes[] = {".log", ".index", ".timeindex", ".txn
 /* Removes a segment's files at once (truncation): renamed to .deleted first
  * so a crash in between leaves nothing that looks live, then unlinked. Open
  * readers keep their descriptors until they release the segment. */
-static void discard_now(lode_log_t *log, lode_segment_t *seg)
+void lode_log__discard_now(lode_log_t *log, lode_segment_t *seg)
 {
     lode_segment_rename_all(seg, ".deleted");
     for (size_t k = 0; k < sizeof seg_suffixes / sizeof seg_suffixes[0]; k++) {
@@ -903,7 +882,7 @@ static void discard_now(lode_log_t *log, lode_segment_t *seg)
     lode_segment_release(seg);
 }
 
-static void schedule_delete(lode_log_t *log, lode_segment_t *seg, int64_t deadline_ms)
+void lode_log__schedule_delete(lode_log_t *log, lode_segment_t *seg, int64_t deadline_ms)
 {
     lode_segment_rename_all(seg, ".deleted");
     pthread_mutex_lock(&log->pending_lock);
@@ -951,7 +930,7 @@ static void remove_front(lode_log_t *log, int count, int64_t now_ms, int64_t del
         store64(&log->hw, base);
     pthread_rwlock_unlock(&log->segs_lock);
     for (int i = 0; i < count; i++)
-        schedule_delete(log, gone[i], now_ms + delay_ms);
+        lode_log__schedule_delete(log, gone[i], now_ms + delay_ms);
     free(gone);
 }
 
@@ -970,18 +949,18 @@ int lode_log_truncate_to(lode_log_t *log, int64_t offset)
         /* Truncate fully and start at offset (Kafka's truncateFullyAndStartAt). */
         lode_segment_t *seg;
         for (int i = 0; i < log->nsegs; i++)
-            discard_now(log, log->segs[i]);
+            lode_log__discard_now(log, log->segs[i]);
         log->nsegs = 0;
         rc = lode_segment_new(log->dir, offset, &cfg, true, 0, &seg);
         if (!rc) {
-            segs_push(log, seg);
+            lode_log__segs_push(log, seg);
             store64(&log->log_start_offset, offset);
         }
     } else {
         while (log->nsegs > 1 && active(log)->base_offset >= offset) {
             lode_segment_t *old = active(log);
             log->nsegs--;
-            discard_now(log, old);
+            lode_log__discard_now(log, old);
         }
         uint32_t removed;
         rc = lode_segment_truncate_to(active(log), offset, &removed);

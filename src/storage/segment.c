@@ -61,10 +61,11 @@ static int pwrite_full(int fd, const void *buf, size_t len, off_t pos)
     return 0;
 }
 
-int lode_segment_open(lode_segment_t *seg, const char *dir, int64_t base_offset,
-                      const lode_log_config_t *cfg, bool create, int64_t now_ms)
+static int segment_open(lode_segment_t *seg, const char *dir, int64_t base_offset,
+                        const lode_log_config_t *cfg, bool create, int64_t now_ms,
+                        const char *suffix)
 {
-    char path[4096];
+    char path[4096], ext[32];
     memset(seg, 0, sizeof *seg);
     seg->base_offset = base_offset;
     seg->max_timestamp = -1;
@@ -73,7 +74,9 @@ int lode_segment_open(lode_segment_t *seg, const char *dir, int64_t base_offset,
     seg->rolling_ts_ms = -1;
     seg->created_ms = now_ms;
     seg->oidx.fd = seg->tidx.fd = -1;
-    lode_segment_file_name(path, sizeof path, dir, base_offset, ".log");
+    snprintf(seg->suffix, sizeof seg->suffix, "%s", suffix);
+    snprintf(ext, sizeof ext, ".log%s", suffix);
+    lode_segment_file_name(path, sizeof path, dir, base_offset, ext);
     int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0);
     seg->log_fd = open(path, flags, 0644);
     if (seg->log_fd < 0)
@@ -87,10 +90,12 @@ int lode_segment_open(lode_segment_t *seg, const char *dir, int64_t base_offset,
     }
     seg->size = (uint32_t)st.st_size;
     size_t idx_bytes = (size_t)cfg->segment_index_bytes;
-    lode_segment_file_name(path, sizeof path, dir, base_offset, ".index");
+    snprintf(ext, sizeof ext, ".index%s", suffix);
+    lode_segment_file_name(path, sizeof path, dir, base_offset, ext);
     if (lode_index_open(&seg->oidx, LODE_INDEX_OFFSET, path, base_offset, idx_bytes, true) != 0)
         goto err_after_log;
-    lode_segment_file_name(path, sizeof path, dir, base_offset, ".timeindex");
+    snprintf(ext, sizeof ext, ".timeindex%s", suffix);
+    lode_segment_file_name(path, sizeof path, dir, base_offset, ext);
     if (lode_index_open(&seg->tidx, LODE_INDEX_TIME, path, base_offset, idx_bytes, true) != 0)
         goto err_after_oidx;
     if (create && cfg->preallocate) {
@@ -109,6 +114,12 @@ err_after_log: {
     errno = saved;
     return LODE_EIO;
 }
+}
+
+int lode_segment_open(lode_segment_t *seg, const char *dir, int64_t base_offset,
+                      const lode_log_config_t *cfg, bool create, int64_t now_ms)
+{
+    return segment_open(seg, dir, base_offset, cfg, create, now_ms, "");
 }
 
 int lode_segment_close(lode_segment_t *seg)
@@ -133,6 +144,20 @@ int lode_segment_new(const char *dir, int64_t base_offset, const lode_log_config
 {
     lode_segment_t *seg = lode_xmalloc(sizeof *seg);
     int rc = lode_segment_open(seg, dir, base_offset, cfg, create, now_ms);
+    if (rc) {
+        free(seg);
+        return rc;
+    }
+    seg->refs = 1;
+    *out = seg;
+    return 0;
+}
+
+int lode_segment_new_suffixed(const char *dir, int64_t base_offset, const lode_log_config_t *cfg,
+                              const char *suffix, int64_t now_ms, lode_segment_t **out)
+{
+    lode_segment_t *seg = lode_xmalloc(sizeof *seg);
+    int rc = segment_open(seg, dir, base_offset, cfg, true, now_ms, suffix);
     if (rc) {
         free(seg);
         return rc;
@@ -371,8 +396,11 @@ int lode_segment_rename_all(lode_segment_t *seg, const char *suffix)
     char from[4096], to[4200];
     int rc = 0;
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        lode_segment_file_name(from, sizeof from, seg->dir, seg->base_offset, suffixes[i]);
-        snprintf(to, sizeof to, "%s%s", from, suffix);
+        char ext[32];
+        lode_segment_file_name(to, sizeof to, seg->dir, seg->base_offset, suffixes[i]);
+        strcat(to, suffix);
+        snprintf(ext, sizeof ext, "%s%s", suffixes[i], seg->suffix);
+        lode_segment_file_name(from, sizeof from, seg->dir, seg->base_offset, ext);
         if (i == 1) {
             if (lode_index_rename(&seg->oidx, to))
                 rc = LODE_EIO;
@@ -383,6 +411,7 @@ int lode_segment_rename_all(lode_segment_t *seg, const char *suffix)
             rc = LODE_EIO;
         }
     }
+    snprintf(seg->suffix, sizeof seg->suffix, "%s", suffix);
     return rc;
 }
 

@@ -46,6 +46,7 @@ typedef struct lode_segment {
     int64_t created_ms;     /* when this segment object was created/opened */
     uint32_t unflushed_bytes; /* bytes appended since the last flush */
     int refs;               /* see lode_segment_keep / lode_segment_release */
+    char suffix[16];        /* extra file-name suffix: "", ".cleaned", ".swap", ".deleted" */
 } lode_segment_t;
 
 /* A batch as found in a segment file, without reading its records. */
@@ -93,6 +94,10 @@ int lode_segment_close(lode_segment_t *seg);
 int lode_segment_new(const char *dir, int64_t base_offset, const lode_log_config_t *cfg,
                      bool create, int64_t now_ms, lode_segment_t **out);
 lode_segment_t *lode_segment_keep(lode_segment_t *seg);
+/* Creates a new segment whose files carry `suffix` after their extension
+ * (the cleaner writes "<base>.log.cleaned" etc.). */
+int lode_segment_new_suffixed(const char *dir, int64_t base_offset, const lode_log_config_t *cfg,
+                              const char *suffix, int64_t now_ms, lode_segment_t **out);
 void lode_segment_release(lode_segment_t *seg);
 
 static inline uint32_t lode_segment_size(const lode_segment_t *seg)
@@ -160,7 +165,8 @@ bool lode_segment_should_roll(const lode_segment_t *seg, const lode_log_config_t
                               size_t len, int64_t first_ts, int64_t last_offset, int64_t now_ms,
                               int64_t jitter_ms);
 
-/* Renames every file of the segment with `suffix` added (e.g. ".deleted"). */
+/* Renames every file of the segment so that its suffix becomes `suffix`
+ * (e.g. "" → ".deleted", ".cleaned" → ".swap" → ""). */
 int lode_segment_rename_all(lode_segment_t *seg, const char *suffix);
 /* Unlinks every file of the segment (with `suffix` if given) and closes it. */
 int lode_segment_delete(lode_segment_t *seg, const char *suffix);
