@@ -21,10 +21,12 @@
 #include "core/hmap.h"
 #include "core/mem.h"
 #include "storage/checkpoint.h"
+#include "storage/cleaner.h"
 
 #define CLEAN_SHUTDOWN_FILE ".kafka_cleanshutdown"
 #define RECOVERY_POINT_FILE "recovery-point-offset-checkpoint"
 #define LOG_START_FILE "log-start-offset-checkpoint"
+#define CLEANER_FILE "cleaner-offset-checkpoint"
 #define METADATA_LOG_DIR "__cluster_metadata-0"
 
 typedef struct entry {
@@ -32,6 +34,7 @@ typedef struct entry {
     int32_t partition;
     int dir;
     lode_log_t *log;
+    int64_t first_dirty; /* compaction progress (cleaner-offset-checkpoint) */
 } entry_t;
 
 typedef struct pending_dir {
@@ -51,6 +54,9 @@ struct lode_logmgr {
     int64_t next_retention_ms, next_flush_ms, next_rp_checkpoint_ms, next_lso_checkpoint_ms;
     pthread_t thread;
     bool thread_running;
+    pthread_t cleaner;
+    bool cleaner_running;
+    pthread_mutex_t clean_lock; /* one cleaning pass at a time */
     bool stopping;
     bool load_failed; /* never claim a clean shutdown for logs not loaded */
     pthread_cond_t cond;
@@ -64,6 +70,9 @@ void lode_logmgr_config_defaults(lode_logmgr_config_t *c)
     c->flush_scheduler_interval_ms = INT64_MAX;
     c->flush_offset_checkpoint_interval_ms = 60000;
     c->flush_start_offset_checkpoint_interval_ms = 60000;
+    c->cleaner_enable = true;
+    c->cleaner_backoff_ms = 15000;
+    c->cleaner_dedupe_buffer_bytes = 134217728;
     lode_log_config_defaults(&c->defaults);
 }
 
@@ -134,6 +143,7 @@ typedef struct load_job {
     char path[4096];
     int64_t recovery_point;
     int64_t log_start;
+    int64_t first_dirty;
     lode_log_t *log;
     int rc;
 } load_job_t;
@@ -177,8 +187,8 @@ static int load_dir(lode_logmgr_t *m, int d)
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, CLEAN_SHUTDOWN_FILE);
     bool clean = access(path, F_OK) == 0;
-    lode_tp_offset_t *rps = NULL, *lsos = NULL;
-    size_t nrp = 0, nlso = 0;
+    lode_tp_offset_t *rps = NULL, *lsos = NULL, *dirt = NULL;
+    size_t nrp = 0, nlso = 0, ndirt = 0;
     snprintf(path, sizeof path, "%s/%s", dir, RECOVERY_POINT_FILE);
     if (lode_checkpoint_read_offsets(path, &rps, &nrp) != 0) {
         /* A corrupt checkpoint means recover everything (Kafka does too). */
@@ -191,10 +201,16 @@ static int load_dir(lode_logmgr_t *m, int d)
         lsos = NULL;
         nlso = 0;
     }
+    snprintf(path, sizeof path, "%s/%s", dir, CLEANER_FILE);
+    if (lode_checkpoint_read_offsets(path, &dirt, &ndirt) != 0) {
+        dirt = NULL; /* restart compaction from the log start */
+        ndirt = 0;
+    }
     DIR *dh = opendir(dir);
     if (!dh) {
         lode_tp_offsets_free(rps, nrp);
         lode_tp_offsets_free(lsos, nlso);
+        lode_tp_offsets_free(dirt, ndirt);
         return LODE_EIO;
     }
     load_pool_t pool = {m, NULL, 0, 0, clean};
@@ -227,10 +243,12 @@ static int load_dir(lode_logmgr_t *m, int d)
         snprintf(j->path, sizeof j->path, "%s", path);
         j->recovery_point = find_offset(rps, nrp, topic, part, 0);
         j->log_start = find_offset(lsos, nlso, topic, part, -1);
+        j->first_dirty = find_offset(dirt, ndirt, topic, part, 0);
     }
     closedir(dh);
     lode_tp_offsets_free(rps, nrp);
     lode_tp_offsets_free(lsos, nlso);
+    lode_tp_offsets_free(dirt, ndirt);
     int nthreads = m->cfg.recovery_threads_per_dir > 0 ? m->cfg.recovery_threads_per_dir : 1;
     if (nthreads > pool.njobs)
         nthreads = pool.njobs;
@@ -258,6 +276,7 @@ static int load_dir(lode_logmgr_t *m, int d)
         en->partition = j->partition;
         en->dir = d;
         en->log = j->log;
+        en->first_dirty = j->first_dirty;
         char key[300];
         int kl = key_of(key, sizeof key, j->topic, j->partition);
         if (lode_hmap_insert(&m->logs, key, (size_t)kl, en) != 0) {
@@ -279,6 +298,7 @@ static int load_dir(lode_logmgr_t *m, int d)
 }
 
 static void *bg_main(void *arg);
+static void *cleaner_main(void *arg);
 
 static int mkdir_one(const char *dir)
 {
@@ -313,6 +333,7 @@ int lode_logmgr_open(const lode_logmgr_config_t *cfg, lode_logmgr_t **out)
         m->dirs[i] = lode_xstrdup(cfg->log_dirs[i]);
     m->cfg.log_dirs = NULL;
     pthread_mutex_init(&m->lock, NULL);
+    pthread_mutex_init(&m->clean_lock, NULL);
     pthread_cond_init(&m->cond, NULL);
     lode_hmap_init(&m->logs);
     int rc = 0;
@@ -333,6 +354,9 @@ int lode_logmgr_open(const lode_logmgr_config_t *cfg, lode_logmgr_t **out)
     m->next_lso_checkpoint_ms = t + m->cfg.flush_start_offset_checkpoint_interval_ms;
     if (cfg->background && pthread_create(&m->thread, NULL, bg_main, m) == 0)
         m->thread_running = true;
+    if (cfg->background && cfg->cleaner_enable &&
+        pthread_create(&m->cleaner, NULL, cleaner_main, m) == 0)
+        m->cleaner_running = true;
     *out = m;
     return 0;
 }
@@ -523,29 +547,37 @@ static void snapshot_free(entry_t *s, int n)
     free(s);
 }
 
-static int write_checkpoints(lode_logmgr_t *m, bool recovery, bool start)
+static int write_checkpoints(lode_logmgr_t *m, bool recovery, bool start, bool cleaner)
 {
     int n;
     entry_t *s = snapshot(m, &n);
     int rc = 0;
     lode_tp_offset_t *e = lode_xcalloc((size_t)(n ? n : 1), sizeof *e);
+    static const char *const files[3] = {RECOVERY_POINT_FILE, LOG_START_FILE, CLEANER_FILE};
+    bool which[3] = {recovery, start, cleaner};
     for (int d = 0; d < m->ndirs; d++) {
-        for (int pass = 0; pass < 2; pass++) {
-            if ((pass == 0 && !recovery) || (pass == 1 && !start))
+        for (int pass = 0; pass < 3; pass++) {
+            if (!which[pass])
                 continue;
             size_t k = 0;
             for (int i = 0; i < n; i++) {
                 if (s[i].dir != d)
                     continue;
+                if (pass == 2) {
+                    lode_log_config_t c;
+                    lode_log_get_config(s[i].log, &c);
+                    if (!c.cleanup_compact)
+                        continue;
+                }
                 e[k].topic = s[i].topic;
                 e[k].partition = s[i].partition;
-                e[k].offset = pass == 0 ? lode_log_recovery_point(s[i].log)
-                                        : lode_log_start_offset(s[i].log);
+                e[k].offset = pass == 0   ? lode_log_recovery_point(s[i].log)
+                              : pass == 1 ? lode_log_start_offset(s[i].log)
+                                          : s[i].first_dirty;
                 k++;
             }
             char path[4096];
-            snprintf(path, sizeof path, "%s/%s", m->dirs[d],
-                     pass == 0 ? RECOVERY_POINT_FILE : LOG_START_FILE);
+            snprintf(path, sizeof path, "%s/%s", m->dirs[d], files[pass]);
             if (lode_checkpoint_write_offsets(path, e, k))
                 rc = LODE_EIO;
         }
@@ -555,7 +587,50 @@ static int write_checkpoints(lode_logmgr_t *m, bool recovery, bool start)
     return rc;
 }
 
-int lode_logmgr_checkpoint(lode_logmgr_t *m) { return write_checkpoints(m, true, true); }
+int lode_logmgr_checkpoint(lode_logmgr_t *m) { return write_checkpoints(m, true, true, true); }
+
+int lode_logmgr_clean_once(lode_logmgr_t *m, int64_t now_ms)
+{
+    pthread_mutex_lock(&m->clean_lock);
+    int n;
+    entry_t *s = snapshot(m, &n);
+    /* The filthiest log first (Kafka's grabFilthiestCompactedLog). */
+    int best = -1;
+    double best_ratio = -1;
+    for (int i = 0; i < n; i++) {
+        if (!lode_log_needs_cleaning(s[i].log, s[i].first_dirty, now_ms))
+            continue;
+        lode_cleanable_t c;
+        lode_log_cleanable(s[i].log, s[i].first_dirty, now_ms, &c);
+        double ratio = c.max_lag_exceeded ? 2.0
+                                          : (double)c.dirty_bytes /
+                                                (double)(c.dirty_bytes + c.clean_bytes);
+        if (ratio > best_ratio) {
+            best_ratio = ratio;
+            best = i;
+        }
+    }
+    int rc = 0;
+    if (best >= 0) {
+        lode_clean_stats_t st;
+        rc = lode_log_clean(s[best].log, s[best].first_dirty, now_ms,
+                            (size_t)m->cfg.cleaner_dedupe_buffer_bytes, &st);
+        if (rc == 0) {
+            char key[300];
+            int kl = key_of(key, sizeof key, s[best].topic, s[best].partition);
+            pthread_mutex_lock(&m->lock);
+            entry_t *e = lode_hmap_get(&m->logs, key, (size_t)kl);
+            if (e && e->log == s[best].log)
+                e->first_dirty = st.next_dirty;
+            pthread_mutex_unlock(&m->lock);
+            write_checkpoints(m, false, false, true);
+            rc = 1;
+        }
+    }
+    snapshot_free(s, n);
+    pthread_mutex_unlock(&m->clean_lock);
+    return rc;
+}
 
 void lode_logmgr_tick(lode_logmgr_t *m, int64_t t)
 {
@@ -581,7 +656,7 @@ void lode_logmgr_tick(lode_logmgr_t *m, int64_t t)
     if (lso)
         m->next_lso_checkpoint_ms = t + m->cfg.flush_start_offset_checkpoint_interval_ms;
     if (rp || lso)
-        write_checkpoints(m, rp, lso);
+        write_checkpoints(m, rp, lso, false);
     pthread_mutex_lock(&m->lock);
     int keep = 0;
     for (int i = 0; i < m->npending; i++) {
@@ -617,14 +692,42 @@ static void *bg_main(void *arg)
     return NULL;
 }
 
+static void *cleaner_main(void *arg)
+{
+    lode_logmgr_t *m = arg;
+    pthread_mutex_lock(&m->lock);
+    while (!m->stopping) {
+        pthread_mutex_unlock(&m->lock);
+        int rc;
+        /* Clean while something needs it; then back off. */
+        do
+            rc = lode_logmgr_clean_once(m, now(m));
+        while (rc == 1 && !__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE));
+        pthread_mutex_lock(&m->lock);
+        if (m->stopping)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (m->cfg.cleaner_backoff_ms % 1000) * 1000000;
+        ts.tv_sec += (time_t)(m->cfg.cleaner_backoff_ms / 1000 + ns / 1000000000);
+        ts.tv_nsec = (long)(ns % 1000000000);
+        pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
 int lode_logmgr_close(lode_logmgr_t *m)
 {
-    if (m->thread_running) {
+    if (m->thread_running || m->cleaner_running) {
         pthread_mutex_lock(&m->lock);
-        m->stopping = true;
-        pthread_cond_signal(&m->cond);
+        __atomic_store_n(&m->stopping, true, __ATOMIC_RELEASE);
+        pthread_cond_broadcast(&m->cond);
         pthread_mutex_unlock(&m->lock);
-        pthread_join(m->thread, NULL);
+        if (m->thread_running)
+            pthread_join(m->thread, NULL);
+        if (m->cleaner_running)
+            pthread_join(m->cleaner, NULL);
     }
     int rc = 0;
     int n;
@@ -633,7 +736,7 @@ int lode_logmgr_close(lode_logmgr_t *m)
         if (lode_log_flush(s[i].log))
             rc = LODE_EIO;
     snapshot_free(s, n);
-    if (write_checkpoints(m, true, true))
+    if (write_checkpoints(m, true, true, true))
         rc = LODE_EIO;
     size_t it = 0;
     lode_hmap_entry_t *he;
@@ -660,6 +763,7 @@ int lode_logmgr_close(lode_logmgr_t *m)
     free(m->dirs);
     free(m->dir_counts);
     pthread_mutex_destroy(&m->lock);
+    pthread_mutex_destroy(&m->clean_lock);
     pthread_cond_destroy(&m->cond);
     free(m);
     return rc;

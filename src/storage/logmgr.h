@@ -8,6 +8,7 @@
  *   <dir>/<topic>-<partition>/             a log (see log.h)
  *   <dir>/<topic>-<partition>.<id>-delete/ a deleted log awaiting removal
  *   <dir>/recovery-point-offset-checkpoint <dir>/log-start-offset-checkpoint
+ *   <dir>/cleaner-offset-checkpoint        first dirty offset of compacted logs
  *   <dir>/.kafka_cleanshutdown             written by a clean shutdown,
  *                                          removed once loading is done
  *
@@ -41,6 +42,9 @@ typedef struct lode_logmgr_config {
     int64_t (*now_ms)(void *arg);             /* clock (lode_clock_now_ms_cb); NULL → real */
     void *clock_arg;
     bool background;                          /* run a thread calling lode_logmgr_tick */
+    bool cleaner_enable;                      /* log.cleaner.enable (true) */
+    int64_t cleaner_backoff_ms;               /* log.cleaner.backoff.ms (15000) */
+    int64_t cleaner_dedupe_buffer_bytes;      /* log.cleaner.dedupe.buffer.size (128 MiB) */
 } lode_logmgr_config_t;
 
 /* Fills the intervals and defaults with Kafka's. */
@@ -82,7 +86,15 @@ void lode_logmgr_topic_config_changed(lode_logmgr_t *m, const char *topic);
  * segment.ms rolls, delayed deletions, checkpoints. */
 void lode_logmgr_tick(lode_logmgr_t *m, int64_t now_ms);
 
-/* Writes both checkpoint files of every dir now. */
+/*
+ * One compaction pass on the compacted log that needs it most (highest dirty
+ * ratio, or past max.compaction.lag.ms); updates cleaner-offset-checkpoint.
+ * Returns 1 when a log was cleaned, 0 when none needed it, or an error.
+ * The background cleaner thread calls this every log.cleaner.backoff.ms.
+ */
+int lode_logmgr_clean_once(lode_logmgr_t *m, int64_t now_ms);
+
+/* Writes the checkpoint files of every dir now. */
 int lode_logmgr_checkpoint(lode_logmgr_t *m);
 
 /* Calls fn for every log (with the manager's lock held: fn must not call

@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "storage/checkpoint.h"
+#include "proto/compress.h"
 #include "storage/logmgr.h"
 #include "support/fake_batch.h"
 #include "test.h"
@@ -188,4 +189,69 @@ TEST(logmgr_delete_and_periodic_retention)
     CHECK(!exists(path));
     CHECK_EQ(lode_logmgr_count(m), 1);
     lode_logmgr_close(m);
+}
+
+static lode_log_config_t compact_topic;
+static int topic_cfg_fn(void *arg, const char *topic, lode_log_config_t *out)
+{
+    (void)arg;
+    if (!strcmp(topic, "compacted"))
+        *out = compact_topic;
+    return 0;
+}
+
+TEST(logmgr_cleans_compacted_logs_and_checkpoints_progress)
+{
+    vclock = 1000;
+    lode_logmgr_config_t c = mgr_cfg();
+    compact_topic = c.defaults;
+    compact_topic.cleanup_compact = true;
+    compact_topic.cleanup_delete = false;
+    compact_topic.min_cleanable_dirty_ratio = 0.1;
+    c.topic_config = topic_cfg_fn;
+    c.cleaner_dedupe_buffer_bytes = 1 << 16;
+    lode_logmgr_t *m;
+    REQUIRE(lode_logmgr_open(&c, &m) == 0);
+    lode_log_t *plain, *comp;
+    REQUIRE(lode_logmgr_get_or_create(m, "plain", 0, NULL, &plain) == 0);
+    REQUIRE(lode_logmgr_get_or_create(m, "compacted", 0, NULL, &comp) == 0);
+    for (int i = 0; i < 200; i++) {
+        lode_batch_builder_t b;
+        lode_batch_builder_init(&b, LODE_COMPRESSION_NONE, LODE_COMPRESSION_LEVEL_DEFAULT);
+        char k[8];
+        int kl = snprintf(k, sizeof k, "k%d", i % 5);
+        REQUIRE(lode_batch_builder_add(&b, 1000, k, kl, "value-value-value", 17, NULL, 0) == 0);
+        lode_buf_t out = LODE_BUF_INIT;
+        REQUIRE(lode_batch_builder_finish(&b, &out) == 0);
+        lode_batch_builder_free(&b);
+        lode_log_append_info_t info;
+        REQUIRE(lode_log_append(comp, out.data, out.len, 0, vclock, &info) == 0);
+        lode_buf_reset(&out);
+        lode_test_put_batch(&out, 0, 1, 1000, 60, -1, 0);
+        REQUIRE(lode_log_append(plain, out.data, out.len, 0, vclock, &info) == 0);
+        lode_buf_free(&out);
+    }
+    lode_log_set_high_watermark(comp, 200);
+    lode_log_set_high_watermark(plain, 200);
+    int64_t size_before = lode_log_size_bytes(comp), plain_before = lode_log_size_bytes(plain);
+    CHECK_EQ(lode_logmgr_clean_once(m, vclock), 1);
+    CHECK(lode_log_size_bytes(comp) < size_before / 2);
+    CHECK_EQ(lode_log_size_bytes(plain), plain_before); /* delete policy: untouched */
+    CHECK_EQ(lode_logmgr_clean_once(m, vclock), 0);     /* nothing dirty left */
+    lode_log_release(plain);
+    lode_log_release(comp);
+    REQUIRE(lode_logmgr_close(m) == 0);
+    lode_tp_offset_t *cp;
+    size_t n = 0;
+    char path[1024];
+    int found = 0;
+    for (int d = 0; d < 2; d++) {
+        snprintf(path, sizeof path, "%s/cleaner-offset-checkpoint", dirs[d]);
+        REQUIRE(lode_checkpoint_read_offsets(path, &cp, &n) == 0);
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(cp[i].topic, "compacted") && cp[i].offset > 0)
+                found++;
+        lode_tp_offsets_free(cp, n);
+    }
+    CHECK_EQ(found, 1);
 }
