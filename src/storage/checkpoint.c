@@ -143,7 +143,17 @@ void lode_tp_offsets_free(lode_tp_offset_t *entries, size_t count)
     free(entries);
 }
 
-int lode_checkpoint_read_offsets(const char *path, lode_tp_offset_t **out, size_t *count)
+/* Parses one entry line into elem (modifying the line); 0 or LODE_ECORRUPT. */
+typedef int (*parse_line_fn)(char *line, void *elem);
+
+/*
+ * Reads a checkpoint of "version\ncount\n" + count lines. Each line is at
+ * least min_line bytes, which bounds the allocation before parsing. A missing
+ * file reads as empty. On failure `cleanup(elems, parsed)` frees what was
+ * parsed.
+ */
+static int read_entries(const char *path, size_t min_line, size_t elem_size, parse_line_fn parse,
+                        void (*cleanup)(void *elems, size_t n), void **out, size_t *count)
 {
     char *data;
     size_t len;
@@ -157,41 +167,58 @@ int lode_checkpoint_read_offsets(const char *path, lode_tp_offset_t **out, size_
     char *cur = data;
     size_t n;
     rc = read_preamble(&cur, &n);
-    if (rc)
-        goto out;
-    /* Each entry line is at least 5 bytes ("t 0 0"): bound the allocation. */
-    if (n > len / 5 + 1) {
+    if (rc == 0 && n > len / min_line + 1)
         rc = LODE_ECORRUPT;
-        goto out;
+    if (rc) {
+        free(data);
+        return rc;
     }
-    lode_tp_offset_t *e = lode_xcalloc(n ? n : 1, sizeof *e);
+    uint8_t *e = lode_xcalloc(n ? n : 1, elem_size);
     size_t got = 0;
     for (; got < n; got++) {
         char *l = next_line(&cur);
-        char *sp2 = l ? strrchr(l, ' ') : NULL;
-        if (!sp2 || sp2 == l)
+        if (!l || parse(l, e + got * elem_size) != 0)
             break;
-        *sp2 = 0;
-        char *sp1 = strrchr(l, ' ');
-        if (!sp1 || sp1 == l)
-            break;
-        *sp1 = 0;
-        int64_t part, off;
-        if (parse_i64(sp1 + 1, &part) || part < 0 || part > INT32_MAX || parse_i64(sp2 + 1, &off))
-            break;
-        e[got].topic = lode_xstrdup(l);
-        e[got].partition = (int32_t)part;
-        e[got].offset = off;
     }
+    free(data);
     if (got != n) {
-        lode_tp_offsets_free(e, got);
-        rc = LODE_ECORRUPT;
-        goto out;
+        cleanup(e, got);
+        return LODE_ECORRUPT;
     }
     *out = e;
     *count = n;
-out:
-    free(data);
+    return 0;
+}
+
+/* "<topic> <partition> <offset>" (topic names have no spaces). */
+static int parse_tp_line(char *l, void *elem)
+{
+    lode_tp_offset_t *e = elem;
+    char *sp2 = strrchr(l, ' ');
+    if (!sp2 || sp2 == l)
+        return LODE_ECORRUPT;
+    *sp2 = 0;
+    char *sp1 = strrchr(l, ' ');
+    if (!sp1 || sp1 == l)
+        return LODE_ECORRUPT;
+    *sp1 = 0;
+    int64_t part, off;
+    if (parse_i64(sp1 + 1, &part) || part < 0 || part > INT32_MAX || parse_i64(sp2 + 1, &off))
+        return LODE_ECORRUPT;
+    e->topic = lode_xstrdup(l);
+    e->partition = (int32_t)part;
+    e->offset = off;
+    return 0;
+}
+
+static void free_tp(void *elems, size_t n) { lode_tp_offsets_free(elems, n); }
+
+int lode_checkpoint_read_offsets(const char *path, lode_tp_offset_t **out, size_t *count)
+{
+    void *e;
+    /* The shortest line is "t 0 0". */
+    int rc = read_entries(path, 5, sizeof(lode_tp_offset_t), parse_tp_line, free_tp, &e, count);
+    *out = e;
     return rc;
 }
 
@@ -212,49 +239,34 @@ int lode_checkpoint_write_offsets(const char *path, const lode_tp_offset_t *entr
     return rc;
 }
 
+/* "<epoch> <start offset>" */
+static int parse_epoch_line(char *l, void *elem)
+{
+    lode_epoch_entry_t *e = elem;
+    char *sp = strchr(l, ' ');
+    if (!sp)
+        return LODE_ECORRUPT;
+    *sp = 0;
+    int64_t epoch, off;
+    if (parse_i64(l, &epoch) || epoch < 0 || epoch > INT32_MAX || parse_i64(sp + 1, &off))
+        return LODE_ECORRUPT;
+    e->epoch = (int32_t)epoch;
+    e->start_offset = off;
+    return 0;
+}
+
+static void free_plain(void *elems, size_t n)
+{
+    (void)n;
+    free(elems);
+}
+
 int lode_checkpoint_read_epochs(const char *path, lode_epoch_entry_t **out, size_t *count)
 {
-    char *data;
-    size_t len;
-    *out = NULL;
-    *count = 0;
-    int rc = read_small_file(path, &data, &len);
-    if (rc == LODE_ENOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    char *cur = data;
-    size_t n;
-    rc = read_preamble(&cur, &n);
-    if (rc)
-        goto out;
-    if (n > len / 3 + 1) {
-        rc = LODE_ECORRUPT;
-        goto out;
-    }
-    lode_epoch_entry_t *e = lode_xcalloc(n ? n : 1, sizeof *e);
-    size_t got = 0;
-    for (; got < n; got++) {
-        char *l = next_line(&cur);
-        char *sp = l ? strchr(l, ' ') : NULL;
-        if (!sp)
-            break;
-        *sp = 0;
-        int64_t epoch, off;
-        if (parse_i64(l, &epoch) || epoch < 0 || epoch > INT32_MAX || parse_i64(sp + 1, &off))
-            break;
-        e[got].epoch = (int32_t)epoch;
-        e[got].start_offset = off;
-    }
-    if (got != n) {
-        free(e);
-        rc = LODE_ECORRUPT;
-        goto out;
-    }
+    void *e;
+    int rc = read_entries(path, 3, sizeof(lode_epoch_entry_t), parse_epoch_line, free_plain, &e,
+                          count);
     *out = e;
-    *count = n;
-out:
-    free(data);
     return rc;
 }
 

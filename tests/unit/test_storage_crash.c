@@ -58,9 +58,9 @@ static lode_log_config_t crash_cfg(void)
     return c;
 }
 
-static void child(const char *dir, const char *cp_path, uint64_t seed, int fd)
+/* The recovery point the child last checkpointed, 0 when none. */
+static int64_t read_recovery_point(const char *cp_path)
 {
-    lode_log_config_t c = crash_cfg();
     int64_t rp = 0;
     lode_tp_offset_t *cp;
     size_t n;
@@ -68,6 +68,13 @@ static void child(const char *dir, const char *cp_path, uint64_t seed, int fd)
         rp = cp[0].offset;
     if (n)
         lode_tp_offsets_free(cp, n);
+    return rp;
+}
+
+static void child(const char *dir, const char *cp_path, uint64_t seed, int fd)
+{
+    lode_log_config_t c = crash_cfg();
+    int64_t rp = read_recovery_point(cp_path);
     lode_log_t *log;
     if (lode_log_open(dir, &c, rp, 0, false, &hooks, 0, &log) != 0)
         _exit(3);
@@ -161,13 +168,7 @@ static void power_loss(const char *dir, int64_t durable, uint64_t *rng)
 static void verify(const char *dir, const char *cp_path, uint64_t seed, int64_t durable)
 {
     lode_log_config_t c = crash_cfg();
-    int64_t rp = 0;
-    lode_tp_offset_t *cp;
-    size_t n;
-    if (lode_checkpoint_read_offsets(cp_path, &cp, &n) == 0 && n == 1)
-        rp = cp[0].offset;
-    if (n)
-        lode_tp_offsets_free(cp, n);
+    int64_t rp = read_recovery_point(cp_path);
     lode_log_t *log;
     REQUIRE(lode_log_open(dir, &c, rp, 0, false, &hooks, 0, &log) == 0);
     int64_t leo = lode_log_end_offset(log);
