@@ -249,6 +249,23 @@ static void replay_producers(lode_log_t *log, int64_t from)
     log->ps.map_end_offset = load64(&log->leo);
 }
 
+/* Re-learns leader epochs from batch headers at or after `from` (after
+ * recovery rewrote that part of the log). Caller owns the log. */
+static void rebuild_epochs(lode_log_t *log, int64_t from)
+{
+    lode_epoch_cache_truncate_end(&log->epochs, from);
+    for (int i = lode_log__seg_floor(log, from); i < log->nsegs; i++) {
+        lode_segment_t *seg = log->segs[i];
+        uint32_t size = lode_segment_size(seg), pos = 0;
+        lode_seg_batch_t b;
+        while (lode_segment_batch_at(seg, pos, size, &b) == 0) {
+            pos += b.total_bytes;
+            if (b.base_offset >= from)
+                lode_epoch_cache_assign(&log->epochs, b.partition_leader_epoch, b.base_offset);
+        }
+    }
+}
+
 /* Rebuilds the producer state for the current LEO: the newest snapshot at
  * or below it, then a replay of the log after it. */
 static void rebuild_producers(lode_log_t *log)
@@ -303,6 +320,7 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
     log->jitter_seed = h;
 
     bool recovered_any = false;
+    int64_t first_recovered = INT64_MAX;
     for (int i = 0; i < n; i++) {
         lode_segment_t *seg;
         char ipath[4096];
@@ -330,6 +348,8 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
                 goto err_after_alloc;
             }
             recovered_any = true;
+            if (first_recovered == INT64_MAX)
+                first_recovered = seg->base_offset;
             lode_log__segs_push(log, seg);
             if (truncated > 0 && i + 1 < n) {
                 /* Everything after a torn or corrupt batch is unflushed data
@@ -356,6 +376,8 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
                     goto err_after_alloc;
                 }
                 recovered_any = true;
+                if (first_recovered == INT64_MAX)
+                    first_recovered = seg->base_offset;
             }
             lode_log__segs_push(log, seg);
         }
@@ -390,6 +412,11 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
                           : recovery_point < log->leo     ? recovery_point
                                                           : log->leo;
     rebuild_producers(log);
+    lode_epoch_cache_open(&log->epochs, dir);
+    lode_epoch_cache_truncate_end(&log->epochs, log->leo);
+    lode_epoch_cache_truncate_start(&log->epochs, log->log_start_offset);
+    if (first_recovered != INT64_MAX)
+        rebuild_epochs(log, first_recovered);
     *out = log;
     return 0;
 
@@ -416,6 +443,7 @@ int lode_log_close(lode_log_t *log)
     lode_log_delete_expired_files(log, 0, true);
     free(log->pending);
     lode_pstate_free(&log->ps);
+    lode_epoch_cache_free(&log->epochs);
     pthread_mutex_destroy(&log->append_lock);
     pthread_rwlock_destroy(&log->segs_lock);
     pthread_mutex_destroy(&log->cfg_lock);
@@ -625,6 +653,8 @@ int lode_log_append(lode_log_t *log, uint8_t *batches, size_t len, int32_t leade
         off += lode_be32_load(b + B_LENGTH) + LODE_BATCH_LOG_OVERHEAD;
     }
     rc = append_locked(log, batches, len, first, next - 1, &scan, now_ms, &cfg, info);
+    if (rc == 0)
+        lode_epoch_cache_assign(&log->epochs, leader_epoch, first);
     if (rc == 0 && scan.producer_batches > 0) {
         scan.producer.first_offset = first;
         scan.producer.last_offset = next - 1;
@@ -673,6 +703,13 @@ int lode_log_append_as_follower(lode_log_t *log, const uint8_t *batches, size_t 
         rc = append_locked(log, batches, len, first, last, &scan, now_ms, &cfg, info);
     if (rc == 0 && scan.producer_batches > 0)
         replay_producers(log, first);
+    if (rc == 0) {
+        lode_batch_iter_t it;
+        lode_batch_hdr_t h;
+        lode_batch_iter_init(&it, batches, len);
+        while (lode_batch_iter_next(&it, &h))
+            lode_epoch_cache_assign(&log->epochs, h.partition_leader_epoch, h.base_offset);
+    }
     pthread_mutex_unlock(&log->append_lock);
     info->log_append_time_ms = -1;
     return rc;
@@ -980,8 +1017,11 @@ int lode_log_truncate_to(lode_log_t *log, int64_t offset)
             store64(&log->recovery_point, leo);
     }
     pthread_rwlock_unlock(&log->segs_lock);
-    if (!rc)
+    if (!rc) {
         rebuild_producers(log);
+        lode_epoch_cache_truncate_end(&log->epochs, offset);
+        lode_epoch_cache_truncate_start(&log->epochs, load64(&log->log_start_offset));
+    }
     pthread_mutex_unlock(&log->append_lock);
     return rc;
 }
@@ -992,8 +1032,10 @@ int lode_log_advance_start_offset(lode_log_t *log, int64_t offset)
     int rc = 0;
     if (offset > load64(&log->hw))
         rc = LODE_ERANGE;
-    else if (offset > load64(&log->log_start_offset))
+    else if (offset > load64(&log->log_start_offset)) {
         store64(&log->log_start_offset, offset);
+        lode_epoch_cache_truncate_start(&log->epochs, offset);
+    }
     pthread_mutex_unlock(&log->append_lock);
     return rc;
 }
@@ -1025,8 +1067,10 @@ int lode_log_apply_retention(lode_log_t *log, int64_t now_ms)
         total -= lode_segment_size(seg);
         count++;
     }
-    if (count > 0)
+    if (count > 0) {
         remove_front(log, count, now_ms, cfg.file_delete_delay_ms);
+        lode_epoch_cache_truncate_start(&log->epochs, load64(&log->log_start_offset));
+    }
     pthread_mutex_unlock(&log->append_lock);
     return count;
 }
@@ -1063,4 +1107,20 @@ int lode_log_expire_producers(lode_log_t *log, int64_t now_ms)
     int n = lode_pstate_expire(&log->ps, now_ms, cfg.producer_id_expiration_ms);
     pthread_mutex_unlock(&log->append_lock);
     return n;
+}
+
+void lode_log_end_offset_for_epoch(lode_log_t *log, int32_t requested, int32_t *epoch,
+                                   int64_t *end_offset)
+{
+    pthread_mutex_lock(&log->append_lock);
+    lode_epoch_cache_end_offset_for(&log->epochs, requested, load64(&log->leo), epoch, end_offset);
+    pthread_mutex_unlock(&log->append_lock);
+}
+
+int32_t lode_log_latest_epoch(lode_log_t *log)
+{
+    pthread_mutex_lock(&log->append_lock);
+    int32_t e = lode_epoch_cache_latest(&log->epochs);
+    pthread_mutex_unlock(&log->append_lock);
+    return e;
 }

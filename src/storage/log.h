@@ -174,6 +174,15 @@ int lode_log_maybe_roll(lode_log_t *log, int64_t now_ms);
 
 const char *lode_log_dir(const lode_log_t *log);
 
+/*
+ * OffsetForLeaderEpoch: the largest epoch <= requested and its end offset
+ * (the next epoch's start, or the LEO for the latest); (-1, -1) when unknown.
+ */
+void lode_log_end_offset_for_epoch(lode_log_t *log, int32_t requested, int32_t *epoch,
+                                   int64_t *end_offset);
+/* The latest leader epoch written to the log, or -1. */
+int32_t lode_log_latest_epoch(lode_log_t *log);
+
 /* A copy of a producer's state; false when unknown. */
 bool lode_log_get_producer(lode_log_t *log, int64_t producer_id, lode_producer_entry_t *out);
 /* Drops producers idle for producer.id.expiration.ms. Returns how many. */

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 
+#include "storage/epoch_cache.h"
 #include "storage/log.h"
 #include "storage/producer_state.h"
 
@@ -36,6 +37,7 @@ struct lode_log {
     uint64_t jitter_seed;
     int refs;
     lode_pstate_t ps; /* under append_lock */
+    lode_epoch_cache_t epochs; /* under append_lock */
 };
 
 /* Index of the segment holding offset (caller holds segs_lock or append_lock). */

@@ -203,6 +203,7 @@ int lode_segment_batch_at(const lode_segment_t *seg, uint32_t position, uint32_t
     out->max_timestamp = (int64_t)lode_be64_load(h + LODE_BATCH_MAX_TIMESTAMP_OFFSET);
     out->magic = h[LODE_BATCH_MAGIC_OFFSET];
     out->attributes = (int16_t)lode_be16_load(h + LODE_BATCH_ATTRIBUTES_OFFSET);
+    out->partition_leader_epoch = (int32_t)lode_be32_load(h + LODE_BATCH_LEADER_EPOCH_OFFSET);
     out->producer_id = (int64_t)lode_be64_load(h + LODE_BATCH_PRODUCER_ID_OFFSET);
     out->producer_epoch = (int16_t)lode_be16_load(h + LODE_BATCH_PRODUCER_EPOCH_OFFSET);
     out->base_sequence = (int32_t)lode_be32_load(h + LODE_BATCH_BASE_SEQUENCE_OFFSET);

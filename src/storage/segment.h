@@ -58,6 +58,7 @@ typedef struct lode_seg_batch {
     uint32_t total_bytes; /* LODE_BATCH_LOG_OVERHEAD + batchLength */
     uint8_t magic;
     int16_t attributes;
+    int32_t partition_leader_epoch;
     int64_t producer_id;
     int16_t producer_epoch;
     int32_t base_sequence;

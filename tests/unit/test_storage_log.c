@@ -295,3 +295,54 @@ TEST(log_rejects_bad_appends)
     lode_buf_free(&b);
     lode_log_close(log);
 }
+
+TEST(log_leader_epochs_for_offset_for_leader_epoch)
+{
+    lode_log_config_t c = cfg_small();
+    lode_log_t *log;
+    REQUIRE(lode_log_open(logdir(), &c, 0, -1, false, &hooks, 0, &log) == 0);
+    int32_t ep;
+    int64_t end;
+    lode_log_end_offset_for_epoch(log, 0, &ep, &end);
+    CHECK(ep == -1 && end == -1);
+    int epochs[] = {0, 0, 2, 2, 2, 5, 5};
+    for (int i = 0; i < 7; i++) {
+        lode_buf_t b = LODE_BUF_INIT;
+        lode_test_put_batch(&b, 0, 10, 1000, 20, -1, 0);
+        lode_log_append_info_t info;
+        REQUIRE(lode_log_append(log, b.data, b.len, epochs[i], 0, &info) == 0);
+        lode_buf_free(&b);
+    }
+    CHECK_EQ(lode_log_latest_epoch(log), 5);
+    lode_log_end_offset_for_epoch(log, 0, &ep, &end);
+    CHECK(ep == 0 && end == 20);
+    lode_log_end_offset_for_epoch(log, 1, &ep, &end); /* unknown epoch: the one below it */
+    CHECK(ep == 0 && end == 20);
+    lode_log_end_offset_for_epoch(log, 2, &ep, &end);
+    CHECK(ep == 2 && end == 50);
+    lode_log_end_offset_for_epoch(log, 9, &ep, &end);
+    CHECK(ep == 5 && end == 70);
+    lode_log_close(log);
+    /* persisted in Kafka's format */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/leader-epoch-checkpoint", logdir());
+    FILE *f = fopen(path, "r");
+    REQUIRE(f);
+    char text[128] = {0};
+    CHECK(fread(text, 1, sizeof text - 1, f) > 0);
+    fclose(f);
+    CHECK_STREQ(text, "0\n3\n0 0\n2 20\n5 50\n");
+    /* truncation drops epochs past the new end; lost checkpoint is rebuilt
+     * from the batches on unclean recovery */
+    REQUIRE(lode_log_open(logdir(), &c, 70, -1, true, &hooks, 0, &log) == 0);
+    REQUIRE(lode_log_truncate_to(log, 45) == 0);
+    CHECK_EQ(lode_log_latest_epoch(log), 2);
+    lode_log_close(log);
+    unlink(path);
+    REQUIRE(lode_log_open(logdir(), &c, 0, -1, false, &hooks, 0, &log) == 0);
+    lode_log_end_offset_for_epoch(log, 0, &ep, &end);
+    CHECK(ep == 0 && end == 20);
+    lode_log_end_offset_for_epoch(log, 2, &ep, &end);
+    CHECK(ep == 2 && end == 40);
+    lode_log_close(log);
+}
