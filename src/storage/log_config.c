@@ -23,3 +23,11 @@ void lode_log_config_defaults(lode_log_config_t *c)
     c->preallocate = false;
     c->producer_id_expiration_ms = 86400000;
 }
+
+unsigned lode_log_config_validate_flags(const lode_log_config_t *c)
+{
+    unsigned flags = LODE_BATCH_V_CLIENT;
+    if (c->cleanup_compact)
+        flags |= LODE_BATCH_V_REQUIRE_KEYS;
+    return flags;
+}

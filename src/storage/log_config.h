@@ -39,4 +39,12 @@ typedef struct lode_log_config {
 /* Fills c with Kafka's defaults. */
 void lode_log_config_defaults(lode_log_config_t *c);
 
+/*
+ * The lode_batch_validate flags (proto/record_batch.h) that a producer's
+ * batch for a log with this config needs on top of LODE_BATCH_V_CLIENT:
+ * compacted logs require keys (Kafka answers INVALID_RECORD). The produce
+ * path validates before lode_log_append, which trusts its input's records.
+ */
+unsigned lode_log_config_validate_flags(const lode_log_config_t *c);
+
 #endif

@@ -27,6 +27,7 @@
 #define RECOVERY_POINT_FILE "recovery-point-offset-checkpoint"
 #define LOG_START_FILE "log-start-offset-checkpoint"
 #define CLEANER_FILE "cleaner-offset-checkpoint"
+#define HW_FILE "replication-offset-checkpoint"
 #define METADATA_LOG_DIR "__cluster_metadata-0"
 
 typedef struct entry {
@@ -144,6 +145,7 @@ typedef struct load_job {
     int64_t recovery_point;
     int64_t log_start;
     int64_t first_dirty;
+    int64_t hw;
     lode_log_t *log;
     int rc;
 } load_job_t;
@@ -187,8 +189,8 @@ static int load_dir(lode_logmgr_t *m, int d)
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, CLEAN_SHUTDOWN_FILE);
     bool clean = access(path, F_OK) == 0;
-    lode_tp_offset_t *rps = NULL, *lsos = NULL, *dirt = NULL;
-    size_t nrp = 0, nlso = 0, ndirt = 0;
+    lode_tp_offset_t *rps = NULL, *lsos = NULL, *dirt = NULL, *hws = NULL;
+    size_t nrp = 0, nlso = 0, ndirt = 0, nhw = 0;
     snprintf(path, sizeof path, "%s/%s", dir, RECOVERY_POINT_FILE);
     if (lode_checkpoint_read_offsets(path, &rps, &nrp) != 0) {
         /* A corrupt checkpoint means recover everything (Kafka does too). */
@@ -201,6 +203,11 @@ static int load_dir(lode_logmgr_t *m, int d)
         lsos = NULL;
         nlso = 0;
     }
+    snprintf(path, sizeof path, "%s/%s", dir, HW_FILE);
+    if (lode_checkpoint_read_offsets(path, &hws, &nhw) != 0) {
+        hws = NULL; /* high watermarks restart at the log start */
+        nhw = 0;
+    }
     snprintf(path, sizeof path, "%s/%s", dir, CLEANER_FILE);
     if (lode_checkpoint_read_offsets(path, &dirt, &ndirt) != 0) {
         dirt = NULL; /* restart compaction from the log start */
@@ -211,6 +218,7 @@ static int load_dir(lode_logmgr_t *m, int d)
         lode_tp_offsets_free(rps, nrp);
         lode_tp_offsets_free(lsos, nlso);
         lode_tp_offsets_free(dirt, ndirt);
+        lode_tp_offsets_free(hws, nhw);
         return LODE_EIO;
     }
     load_pool_t pool = {m, NULL, 0, 0, clean};
@@ -244,8 +252,10 @@ static int load_dir(lode_logmgr_t *m, int d)
         j->recovery_point = find_offset(rps, nrp, topic, part, 0);
         j->log_start = find_offset(lsos, nlso, topic, part, -1);
         j->first_dirty = find_offset(dirt, ndirt, topic, part, 0);
+        j->hw = find_offset(hws, nhw, topic, part, 0);
     }
     closedir(dh);
+    lode_tp_offsets_free(hws, nhw);
     lode_tp_offsets_free(rps, nrp);
     lode_tp_offsets_free(lsos, nlso);
     lode_tp_offsets_free(dirt, ndirt);
@@ -277,6 +287,7 @@ static int load_dir(lode_logmgr_t *m, int d)
         en->dir = d;
         en->log = j->log;
         en->first_dirty = j->first_dirty;
+        lode_log_set_high_watermark(j->log, j->hw); /* clamped to the log */
         char key[300];
         int kl = key_of(key, sizeof key, j->topic, j->partition);
         if (lode_hmap_insert(&m->logs, key, (size_t)kl, en) != 0) {
@@ -553,10 +564,13 @@ static int write_checkpoints(lode_logmgr_t *m, bool recovery, bool start, bool c
     entry_t *s = snapshot(m, &n);
     int rc = 0;
     lode_tp_offset_t *e = lode_xcalloc((size_t)(n ? n : 1), sizeof *e);
-    static const char *const files[3] = {RECOVERY_POINT_FILE, LOG_START_FILE, CLEANER_FILE};
-    bool which[3] = {recovery, start, cleaner};
+    static const char *const files[4] = {RECOVERY_POINT_FILE, LOG_START_FILE, CLEANER_FILE,
+                                         HW_FILE};
+    /* The high watermark travels with the recovery point (Kafka writes the
+     * replication-offset-checkpoint on its own, similar schedule). */
+    bool which[4] = {recovery, start, cleaner, recovery};
     for (int d = 0; d < m->ndirs; d++) {
-        for (int pass = 0; pass < 3; pass++) {
+        for (int pass = 0; pass < 4; pass++) {
             if (!which[pass])
                 continue;
             size_t k = 0;
@@ -573,7 +587,8 @@ static int write_checkpoints(lode_logmgr_t *m, bool recovery, bool start, bool c
                 e[k].partition = s[i].partition;
                 e[k].offset = pass == 0   ? lode_log_recovery_point(s[i].log)
                               : pass == 1 ? lode_log_start_offset(s[i].log)
-                                          : s[i].first_dirty;
+                              : pass == 2 ? s[i].first_dirty
+                                          : lode_log_high_watermark(s[i].log);
                 k++;
             }
             char path[4096];

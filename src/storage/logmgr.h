@@ -9,6 +9,7 @@
  *   <dir>/<topic>-<partition>.<id>-delete/ a deleted log awaiting removal
  *   <dir>/recovery-point-offset-checkpoint <dir>/log-start-offset-checkpoint
  *   <dir>/cleaner-offset-checkpoint        first dirty offset of compacted logs
+ *   <dir>/replication-offset-checkpoint    high watermarks (restored at load)
  *   <dir>/.kafka_cleanshutdown             written by a clean shutdown,
  *                                          removed once loading is done
  *

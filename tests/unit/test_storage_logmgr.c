@@ -255,3 +255,41 @@ TEST(logmgr_cleans_compacted_logs_and_checkpoints_progress)
     }
     CHECK_EQ(found, 1);
 }
+
+TEST(logmgr_restores_high_watermarks_and_compacted_logs_require_keys)
+{
+    vclock = 1000;
+    lode_logmgr_config_t c = mgr_cfg();
+    lode_logmgr_t *m;
+    REQUIRE(lode_logmgr_open(&c, &m) == 0);
+    lode_log_t *log;
+    REQUIRE(lode_logmgr_get_or_create(m, "hw", 0, NULL, &log) == 0);
+    append(log, 10, 1000);
+    lode_log_set_high_watermark(log, 14);
+    lode_log_release(log);
+    REQUIRE(lode_logmgr_close(m) == 0);
+    REQUIRE(lode_logmgr_open(&c, &m) == 0);
+    log = lode_logmgr_get(m, "hw", 0);
+    REQUIRE(log);
+    CHECK_EQ(lode_log_high_watermark(log), 14);
+    lode_log_release(log);
+    lode_logmgr_close(m);
+
+    lode_log_config_t lc;
+    lode_log_config_defaults(&lc);
+    lc.cleanup_compact = true;
+    lode_batch_builder_t b;
+    lode_batch_builder_init(&b, LODE_COMPRESSION_NONE, LODE_COMPRESSION_LEVEL_DEFAULT);
+    REQUIRE(lode_batch_builder_add(&b, 1000, NULL, -1, "v", 1, NULL, 0) == 0);
+    lode_buf_t out = LODE_BUF_INIT;
+    REQUIRE(lode_batch_builder_finish(&b, &out) == 0);
+    lode_batch_builder_free(&b);
+    lode_batch_hdr_t h;
+    REQUIRE(lode_batch_parse_header(out.data, out.len, &h) == 0);
+    lode_batch_validate_opts_t o = {.flags = lode_log_config_validate_flags(&lc)};
+    CHECK(lode_batch_validate(&h, &o, NULL, NULL, 0) != 0);
+    lc.cleanup_compact = false;
+    o.flags = lode_log_config_validate_flags(&lc);
+    CHECK_EQ(lode_batch_validate(&h, &o, NULL, NULL, 0), 0);
+    lode_buf_free(&out);
+}
