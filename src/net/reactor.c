@@ -399,21 +399,31 @@ void lode_req_respond(lode_req_t *req, lode_resp_t *resp)
     }
 }
 
+/* Takes the queued completions (NULL when none). */
+static completion_t *take_queue(reactor_t *r, size_t *n)
+{
+    pthread_mutex_lock(&r->qlock);
+    completion_t *q = r->queue;
+    *n = r->qlen;
+    r->queue = NULL;
+    r->qlen = r->qcap = 0;
+    pthread_mutex_unlock(&r->qlock);
+    if (*n == 0) {
+        free(q);
+        return NULL;
+    }
+    return q;
+}
+
 static void drain_completions(reactor_t *r)
 {
     uint64_t v;
     if (read(r->evfd, &v, sizeof v) < 0) {
         /* nothing pending */
     }
-    for (;;) {
-        pthread_mutex_lock(&r->qlock);
-        size_t n = r->qlen;
-        completion_t *q = r->queue;
-        r->queue = NULL;
-        r->qlen = r->qcap = 0;
-        pthread_mutex_unlock(&r->qlock);
-        if (n == 0)
-            break;
+    size_t n;
+    completion_t *q;
+    while ((q = take_queue(r, &n)) != NULL) {
         for (size_t i = 0; i < n; i++)
             complete(q[i].req, q[i].resp);
         free(q);
@@ -736,15 +746,9 @@ static void *reactor_main(void *arg)
     pthread_mutex_unlock(&r->qlock);
     /* Late completions that raced with the exit. */
     tls_reactor = NULL;
-    for (;;) {
-        pthread_mutex_lock(&r->qlock);
-        size_t qn = r->qlen;
-        completion_t *q = r->queue;
-        r->queue = NULL;
-        r->qlen = r->qcap = 0;
-        pthread_mutex_unlock(&r->qlock);
-        if (qn == 0)
-            break;
+    size_t qn;
+    completion_t *q;
+    while ((q = take_queue(r, &qn)) != NULL) {
         for (size_t i = 0; i < qn; i++) {
             lode_resp_free(q[i].resp);
             lode_conn_t *c = q[i].req->conn;

@@ -865,18 +865,18 @@ int lode_log_flush(lode_log_t *log)
     pthread_rwlock_rdlock(&log->segs_lock);
     int first = lode_log__seg_floor(log, rp);
     int n = log->nsegs - first;
-    lode_segment_t **todo = lode_xmalloc((size_t)n * sizeof *todo);
+    lode_segment_t **to_sync = lode_xmalloc((size_t)n * sizeof *to_sync);
     for (int i = 0; i < n; i++)
-        todo[i] = lode_segment_keep(log->segs[first + i]);
+        to_sync[i] = lode_segment_keep(log->segs[first + i]);
     pthread_rwlock_unlock(&log->segs_lock);
     pthread_mutex_unlock(&log->append_lock);
     int rc = 0;
     for (int i = 0; i < n; i++) {
-        if (lode_segment_flush(todo[i]))
+        if (lode_segment_flush(to_sync[i]))
             rc = LODE_EIO;
-        lode_segment_release(todo[i]);
+        lode_segment_release(to_sync[i]);
     }
-    free(todo);
+    free(to_sync);
     if (rc)
         return rc;
     /* Monotonic advance: a concurrent flush may have gone further. */
