@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "core/hmap.h"
 #include "core/mem.h"
+#include "core/uuid.h"
 #include "storage/checkpoint.h"
 #include "storage/cleaner.h"
 
@@ -385,27 +386,6 @@ lode_log_t *lode_logmgr_get(lode_logmgr_t *m, const char *topic, int32_t partiti
     return log;
 }
 
-/* Kafka's Uuid.toString(): URL-safe base64 without padding (22 chars). */
-static void uuid_base64(const uint8_t id[16], char out[23])
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    int o = 0;
-    for (int i = 0; i < 16; i += 3) {
-        uint32_t v = (uint32_t)id[i] << 16;
-        if (i + 1 < 16)
-            v |= (uint32_t)id[i + 1] << 8;
-        if (i + 2 < 16)
-            v |= id[i + 2];
-        out[o++] = tbl[(v >> 18) & 63];
-        out[o++] = tbl[(v >> 12) & 63];
-        if (i + 1 < 16)
-            out[o++] = tbl[(v >> 6) & 63];
-        if (i + 2 < 16)
-            out[o++] = tbl[v & 63];
-    }
-    out[o] = 0;
-}
-
 int lode_logmgr_get_or_create(lode_logmgr_t *m, const char *topic, int32_t partition,
                               const uint8_t *topic_id, lode_log_t **out)
 {
@@ -436,8 +416,8 @@ int lode_logmgr_get_or_create(lode_logmgr_t *m, const char *topic, int32_t parti
         return rc;
     }
     if (topic_id) {
-        char b64[23], text[64], mpath[4200];
-        uuid_base64(topic_id, b64);
+        char b64[LODE_UUID_STR_LEN + 1], text[64], mpath[4200];
+        lode_uuid_to_string(topic_id, b64);
         int n = snprintf(text, sizeof text, "version: 0\ntopic_id: %s\n", b64);
         snprintf(mpath, sizeof mpath, "%s/partition.metadata", path);
         lode_write_file_atomic(mpath, text, (size_t)n);

@@ -163,3 +163,27 @@ TEST(arena_alignment_and_large)
     (void)lode_arena_alloc(&a, 10);
     lode_arena_free(&a);
 }
+
+#include "core/uuid.h"
+
+TEST(uuid_text_roundtrip)
+{
+    uint8_t id[16];
+    for (int i = 0; i < 16; i++)
+        id[i] = (uint8_t)(i * 17);
+    char s[LODE_UUID_STR_LEN + 1];
+    lode_uuid_to_string(id, s);
+    CHECK_STREQ(s, "ABEiM0RVZneImaq7zN3u_w");
+    uint8_t back[16];
+    CHECK(lode_uuid_parse(s, back));
+    CHECK_MEMEQ(back, id, 16);
+    CHECK(!lode_uuid_parse("ABEiM0RVZneImaq7zN3u_x", back)); /* non-canonical tail bits */
+    CHECK(!lode_uuid_parse("short", back));
+    CHECK(!lode_uuid_parse("ABEiM0RVZneImaq7zN3u*w", back));
+    for (int i = 0; i < 1000; i++) {
+        lode_uuid_random(id);
+        lode_uuid_to_string(id, s);
+        REQUIRE(s[0] != '-' && !lode_uuid_is_zero(id));
+        REQUIRE(lode_uuid_parse(s, back) && !memcmp(back, id, 16));
+    }
+}
