@@ -403,8 +403,8 @@ def gen_message(msg):
     c('')
     for s in structs:
         gen_struct_funcs(c, msg, s)
-    # public wrappers
-    rng = msg.valid.cond()
+    # public wrappers: the full range check (field conditions assume it)
+    rng = 'v >= %d && v <= %d' % (msg.valid.lo, msg.valid.hi)
     c('int %s_decode(%s *m, int16_t v, lode_reader_t *r, lode_arena_t *a)' % (n, n))
     c.block('')
     c.lines[-1] = '{'

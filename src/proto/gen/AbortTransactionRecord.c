@@ -92,7 +92,7 @@ static int AbortTransactionRecord_check_body(const AbortTransactionRecord *m, in
 int AbortTransactionRecord_decode(AbortTransactionRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AbortTransactionRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AbortTransactionRecord_decode_body(m, v, r, a);
     return r->err;
@@ -102,7 +102,7 @@ size_t AbortTransactionRecord_size(const AbortTransactionRecord *m, int16_t v) {
 
 int AbortTransactionRecord_encode(const AbortTransactionRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AbortTransactionRecord_check_body(m, v);
     if (rc)

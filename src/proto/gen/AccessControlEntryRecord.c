@@ -99,7 +99,7 @@ static int AccessControlEntryRecord_check_body(const AccessControlEntryRecord *m
 int AccessControlEntryRecord_decode(AccessControlEntryRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AccessControlEntryRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AccessControlEntryRecord_decode_body(m, v, r, a);
     return r->err;
@@ -109,7 +109,7 @@ size_t AccessControlEntryRecord_size(const AccessControlEntryRecord *m, int16_t 
 
 int AccessControlEntryRecord_encode(const AccessControlEntryRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AccessControlEntryRecord_check_body(m, v);
     if (rc)

@@ -144,7 +144,7 @@ static int AddOffsetsToTxnRequest_check_body(const AddOffsetsToTxnRequest *m, in
 int AddOffsetsToTxnRequest_decode(AddOffsetsToTxnRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AddOffsetsToTxnRequest_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     AddOffsetsToTxnRequest_decode_body(m, v, r, a);
     return r->err;
@@ -154,7 +154,7 @@ size_t AddOffsetsToTxnRequest_size(const AddOffsetsToTxnRequest *m, int16_t v) {
 
 int AddOffsetsToTxnRequest_encode(const AddOffsetsToTxnRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = AddOffsetsToTxnRequest_check_body(m, v);
     if (rc)

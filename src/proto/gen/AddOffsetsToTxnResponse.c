@@ -102,7 +102,7 @@ static int AddOffsetsToTxnResponse_check_body(const AddOffsetsToTxnResponse *m, 
 int AddOffsetsToTxnResponse_decode(AddOffsetsToTxnResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AddOffsetsToTxnResponse_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     AddOffsetsToTxnResponse_decode_body(m, v, r, a);
     return r->err;
@@ -112,7 +112,7 @@ size_t AddOffsetsToTxnResponse_size(const AddOffsetsToTxnResponse *m, int16_t v)
 
 int AddOffsetsToTxnResponse_encode(const AddOffsetsToTxnResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = AddOffsetsToTxnResponse_check_body(m, v);
     if (rc)

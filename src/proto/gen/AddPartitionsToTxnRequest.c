@@ -528,7 +528,7 @@ static int AddPartitionsToTxnRequest_check_body(const AddPartitionsToTxnRequest 
 int AddPartitionsToTxnRequest_decode(AddPartitionsToTxnRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AddPartitionsToTxnRequest_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     AddPartitionsToTxnRequest_decode_body(m, v, r, a);
     return r->err;
@@ -538,7 +538,7 @@ size_t AddPartitionsToTxnRequest_size(const AddPartitionsToTxnRequest *m, int16_
 
 int AddPartitionsToTxnRequest_encode(const AddPartitionsToTxnRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = AddPartitionsToTxnRequest_check_body(m, v);
     if (rc)

@@ -570,7 +570,7 @@ static int AddPartitionsToTxnResponse_check_body(const AddPartitionsToTxnRespons
 int AddPartitionsToTxnResponse_decode(AddPartitionsToTxnResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AddPartitionsToTxnResponse_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     AddPartitionsToTxnResponse_decode_body(m, v, r, a);
     return r->err;
@@ -580,7 +580,7 @@ size_t AddPartitionsToTxnResponse_size(const AddPartitionsToTxnResponse *m, int1
 
 int AddPartitionsToTxnResponse_encode(const AddPartitionsToTxnResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = AddPartitionsToTxnResponse_check_body(m, v);
     if (rc)

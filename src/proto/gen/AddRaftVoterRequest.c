@@ -196,7 +196,7 @@ static int AddRaftVoterRequest_check_body(const AddRaftVoterRequest *m, int16_t 
 int AddRaftVoterRequest_decode(AddRaftVoterRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AddRaftVoterRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AddRaftVoterRequest_decode_body(m, v, r, a);
     return r->err;
@@ -206,7 +206,7 @@ size_t AddRaftVoterRequest_size(const AddRaftVoterRequest *m, int16_t v) { retur
 
 int AddRaftVoterRequest_encode(const AddRaftVoterRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AddRaftVoterRequest_check_body(m, v);
     if (rc)

@@ -76,7 +76,7 @@ static int AddRaftVoterResponse_check_body(const AddRaftVoterResponse *m, int16_
 int AddRaftVoterResponse_decode(AddRaftVoterResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AddRaftVoterResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AddRaftVoterResponse_decode_body(m, v, r, a);
     return r->err;
@@ -86,7 +86,7 @@ size_t AddRaftVoterResponse_size(const AddRaftVoterResponse *m, int16_t v) { ret
 
 int AddRaftVoterResponse_encode(const AddRaftVoterResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AddRaftVoterResponse_check_body(m, v);
     if (rc)

@@ -73,7 +73,7 @@ static int AllocateProducerIdsRequest_check_body(const AllocateProducerIdsReques
 int AllocateProducerIdsRequest_decode(AllocateProducerIdsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AllocateProducerIdsRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AllocateProducerIdsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -83,7 +83,7 @@ size_t AllocateProducerIdsRequest_size(const AllocateProducerIdsRequest *m, int1
 
 int AllocateProducerIdsRequest_encode(const AllocateProducerIdsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AllocateProducerIdsRequest_check_body(m, v);
     if (rc)

@@ -78,7 +78,7 @@ static int AllocateProducerIdsResponse_check_body(const AllocateProducerIdsRespo
 int AllocateProducerIdsResponse_decode(AllocateProducerIdsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AllocateProducerIdsResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AllocateProducerIdsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -88,7 +88,7 @@ size_t AllocateProducerIdsResponse_size(const AllocateProducerIdsResponse *m, in
 
 int AllocateProducerIdsResponse_encode(const AllocateProducerIdsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AllocateProducerIdsResponse_check_body(m, v);
     if (rc)

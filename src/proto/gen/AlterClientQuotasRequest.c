@@ -573,7 +573,7 @@ static int AlterClientQuotasRequest_check_body(const AlterClientQuotasRequest *m
 int AlterClientQuotasRequest_decode(AlterClientQuotasRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterClientQuotasRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     AlterClientQuotasRequest_decode_body(m, v, r, a);
     return r->err;
@@ -583,7 +583,7 @@ size_t AlterClientQuotasRequest_size(const AlterClientQuotasRequest *m, int16_t 
 
 int AlterClientQuotasRequest_encode(const AlterClientQuotasRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = AlterClientQuotasRequest_check_body(m, v);
     if (rc)

@@ -423,7 +423,7 @@ static int AlterClientQuotasResponse_check_body(const AlterClientQuotasResponse 
 int AlterClientQuotasResponse_decode(AlterClientQuotasResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterClientQuotasResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     AlterClientQuotasResponse_decode_body(m, v, r, a);
     return r->err;
@@ -433,7 +433,7 @@ size_t AlterClientQuotasResponse_size(const AlterClientQuotasResponse *m, int16_
 
 int AlterClientQuotasResponse_encode(const AlterClientQuotasResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = AlterClientQuotasResponse_check_body(m, v);
     if (rc)

@@ -425,7 +425,7 @@ static int AlterConfigsRequest_check_body(const AlterConfigsRequest *m, int16_t 
 int AlterConfigsRequest_decode(AlterConfigsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterConfigsRequest_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     AlterConfigsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -435,7 +435,7 @@ size_t AlterConfigsRequest_size(const AlterConfigsRequest *m, int16_t v) { retur
 
 int AlterConfigsRequest_encode(const AlterConfigsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = AlterConfigsRequest_check_body(m, v);
     if (rc)

@@ -294,7 +294,7 @@ static int AlterConfigsResponse_check_body(const AlterConfigsResponse *m, int16_
 int AlterConfigsResponse_decode(AlterConfigsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterConfigsResponse_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     AlterConfigsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -304,7 +304,7 @@ size_t AlterConfigsResponse_size(const AlterConfigsResponse *m, int16_t v) { ret
 
 int AlterConfigsResponse_encode(const AlterConfigsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = AlterConfigsResponse_check_body(m, v);
     if (rc)

@@ -297,7 +297,7 @@ static int AlterPartitionReassignmentsRequest_check_body(const AlterPartitionRea
 int AlterPartitionReassignmentsRequest_decode(AlterPartitionReassignmentsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterPartitionReassignmentsRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AlterPartitionReassignmentsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -307,7 +307,7 @@ size_t AlterPartitionReassignmentsRequest_size(const AlterPartitionReassignments
 
 int AlterPartitionReassignmentsRequest_encode(const AlterPartitionReassignmentsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AlterPartitionReassignmentsRequest_check_body(m, v);
     if (rc)

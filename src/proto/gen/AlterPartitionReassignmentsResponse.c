@@ -294,7 +294,7 @@ static int AlterPartitionReassignmentsResponse_check_body(const AlterPartitionRe
 int AlterPartitionReassignmentsResponse_decode(AlterPartitionReassignmentsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterPartitionReassignmentsResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AlterPartitionReassignmentsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -304,7 +304,7 @@ size_t AlterPartitionReassignmentsResponse_size(const AlterPartitionReassignment
 
 int AlterPartitionReassignmentsResponse_encode(const AlterPartitionReassignmentsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AlterPartitionReassignmentsResponse_check_body(m, v);
     if (rc)

@@ -483,7 +483,7 @@ static int AlterPartitionRequest_check_body(const AlterPartitionRequest *m, int1
 int AlterPartitionRequest_decode(AlterPartitionRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterPartitionRequest_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     AlterPartitionRequest_decode_body(m, v, r, a);
     return r->err;
@@ -493,7 +493,7 @@ size_t AlterPartitionRequest_size(const AlterPartitionRequest *m, int16_t v) { r
 
 int AlterPartitionRequest_encode(const AlterPartitionRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = AlterPartitionRequest_check_body(m, v);
     if (rc)

@@ -349,7 +349,7 @@ static int AlterPartitionResponse_check_body(const AlterPartitionResponse *m, in
 int AlterPartitionResponse_decode(AlterPartitionResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterPartitionResponse_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     AlterPartitionResponse_decode_body(m, v, r, a);
     return r->err;
@@ -359,7 +359,7 @@ size_t AlterPartitionResponse_size(const AlterPartitionResponse *m, int16_t v) {
 
 int AlterPartitionResponse_encode(const AlterPartitionResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = AlterPartitionResponse_check_body(m, v);
     if (rc)

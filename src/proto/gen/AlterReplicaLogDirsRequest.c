@@ -417,7 +417,7 @@ static int AlterReplicaLogDirsRequest_check_body(const AlterReplicaLogDirsReques
 int AlterReplicaLogDirsRequest_decode(AlterReplicaLogDirsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterReplicaLogDirsRequest_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     AlterReplicaLogDirsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -427,7 +427,7 @@ size_t AlterReplicaLogDirsRequest_size(const AlterReplicaLogDirsRequest *m, int1
 
 int AlterReplicaLogDirsRequest_encode(const AlterReplicaLogDirsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = AlterReplicaLogDirsRequest_check_body(m, v);
     if (rc)

@@ -401,7 +401,7 @@ static int AlterReplicaLogDirsResponse_check_body(const AlterReplicaLogDirsRespo
 int AlterReplicaLogDirsResponse_decode(AlterReplicaLogDirsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterReplicaLogDirsResponse_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     AlterReplicaLogDirsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -411,7 +411,7 @@ size_t AlterReplicaLogDirsResponse_size(const AlterReplicaLogDirsResponse *m, in
 
 int AlterReplicaLogDirsResponse_encode(const AlterReplicaLogDirsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = AlterReplicaLogDirsResponse_check_body(m, v);
     if (rc)

@@ -305,7 +305,7 @@ static int AlterUserScramCredentialsRequest_check_body(const AlterUserScramCrede
 int AlterUserScramCredentialsRequest_decode(AlterUserScramCredentialsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterUserScramCredentialsRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AlterUserScramCredentialsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -315,7 +315,7 @@ size_t AlterUserScramCredentialsRequest_size(const AlterUserScramCredentialsRequ
 
 int AlterUserScramCredentialsRequest_encode(const AlterUserScramCredentialsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AlterUserScramCredentialsRequest_check_body(m, v);
     if (rc)

@@ -184,7 +184,7 @@ static int AlterUserScramCredentialsResponse_check_body(const AlterUserScramCred
 int AlterUserScramCredentialsResponse_decode(AlterUserScramCredentialsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AlterUserScramCredentialsResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AlterUserScramCredentialsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -194,7 +194,7 @@ size_t AlterUserScramCredentialsResponse_size(const AlterUserScramCredentialsRes
 
 int AlterUserScramCredentialsResponse_encode(const AlterUserScramCredentialsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AlterUserScramCredentialsResponse_check_body(m, v);
     if (rc)

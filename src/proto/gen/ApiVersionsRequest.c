@@ -90,7 +90,7 @@ static int ApiVersionsRequest_check_body(const ApiVersionsRequest *m, int16_t v)
 int ApiVersionsRequest_decode(ApiVersionsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ApiVersionsRequest_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     ApiVersionsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -100,7 +100,7 @@ size_t ApiVersionsRequest_size(const ApiVersionsRequest *m, int16_t v) { return 
 
 int ApiVersionsRequest_encode(const ApiVersionsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = ApiVersionsRequest_check_body(m, v);
     if (rc)

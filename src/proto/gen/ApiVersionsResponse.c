@@ -663,7 +663,7 @@ static int ApiVersionsResponse_check_body(const ApiVersionsResponse *m, int16_t 
 int ApiVersionsResponse_decode(ApiVersionsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ApiVersionsResponse_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     ApiVersionsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -673,7 +673,7 @@ size_t ApiVersionsResponse_size(const ApiVersionsResponse *m, int16_t v) { retur
 
 int ApiVersionsResponse_encode(const ApiVersionsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = ApiVersionsResponse_check_body(m, v);
     if (rc)

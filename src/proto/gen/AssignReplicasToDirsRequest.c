@@ -380,7 +380,7 @@ static int AssignReplicasToDirsRequest_check_body(const AssignReplicasToDirsRequ
 int AssignReplicasToDirsRequest_decode(AssignReplicasToDirsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AssignReplicasToDirsRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AssignReplicasToDirsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -390,7 +390,7 @@ size_t AssignReplicasToDirsRequest_size(const AssignReplicasToDirsRequest *m, in
 
 int AssignReplicasToDirsRequest_encode(const AssignReplicasToDirsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AssignReplicasToDirsRequest_check_body(m, v);
     if (rc)

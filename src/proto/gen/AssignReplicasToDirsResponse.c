@@ -384,7 +384,7 @@ static int AssignReplicasToDirsResponse_check_body(const AssignReplicasToDirsRes
 int AssignReplicasToDirsResponse_decode(AssignReplicasToDirsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     AssignReplicasToDirsResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     AssignReplicasToDirsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -394,7 +394,7 @@ size_t AssignReplicasToDirsResponse_size(const AssignReplicasToDirsResponse *m, 
 
 int AssignReplicasToDirsResponse_encode(const AssignReplicasToDirsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = AssignReplicasToDirsResponse_check_body(m, v);
     if (rc)

@@ -590,7 +590,7 @@ static int BeginQuorumEpochRequest_check_body(const BeginQuorumEpochRequest *m, 
 int BeginQuorumEpochRequest_decode(BeginQuorumEpochRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     BeginQuorumEpochRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     BeginQuorumEpochRequest_decode_body(m, v, r, a);
     return r->err;
@@ -600,7 +600,7 @@ size_t BeginQuorumEpochRequest_size(const BeginQuorumEpochRequest *m, int16_t v)
 
 int BeginQuorumEpochRequest_encode(const BeginQuorumEpochRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = BeginQuorumEpochRequest_check_body(m, v);
     if (rc)

@@ -605,7 +605,7 @@ static int BeginQuorumEpochResponse_check_body(const BeginQuorumEpochResponse *m
 int BeginQuorumEpochResponse_decode(BeginQuorumEpochResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     BeginQuorumEpochResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     BeginQuorumEpochResponse_decode_body(m, v, r, a);
     return r->err;
@@ -615,7 +615,7 @@ size_t BeginQuorumEpochResponse_size(const BeginQuorumEpochResponse *m, int16_t 
 
 int BeginQuorumEpochResponse_encode(const BeginQuorumEpochResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = BeginQuorumEpochResponse_check_body(m, v);
     if (rc)

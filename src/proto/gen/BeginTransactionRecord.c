@@ -92,7 +92,7 @@ static int BeginTransactionRecord_check_body(const BeginTransactionRecord *m, in
 int BeginTransactionRecord_decode(BeginTransactionRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     BeginTransactionRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     BeginTransactionRecord_decode_body(m, v, r, a);
     return r->err;
@@ -102,7 +102,7 @@ size_t BeginTransactionRecord_size(const BeginTransactionRecord *m, int16_t v) {
 
 int BeginTransactionRecord_encode(const BeginTransactionRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = BeginTransactionRecord_check_body(m, v);
     if (rc)

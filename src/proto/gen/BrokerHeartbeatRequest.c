@@ -128,7 +128,7 @@ static int BrokerHeartbeatRequest_check_body(const BrokerHeartbeatRequest *m, in
 int BrokerHeartbeatRequest_decode(BrokerHeartbeatRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     BrokerHeartbeatRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     BrokerHeartbeatRequest_decode_body(m, v, r, a);
     return r->err;
@@ -138,7 +138,7 @@ size_t BrokerHeartbeatRequest_size(const BrokerHeartbeatRequest *m, int16_t v) {
 
 int BrokerHeartbeatRequest_encode(const BrokerHeartbeatRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = BrokerHeartbeatRequest_check_body(m, v);
     if (rc)

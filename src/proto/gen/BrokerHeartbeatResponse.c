@@ -82,7 +82,7 @@ static int BrokerHeartbeatResponse_check_body(const BrokerHeartbeatResponse *m, 
 int BrokerHeartbeatResponse_decode(BrokerHeartbeatResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     BrokerHeartbeatResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     BrokerHeartbeatResponse_decode_body(m, v, r, a);
     return r->err;
@@ -92,7 +92,7 @@ size_t BrokerHeartbeatResponse_size(const BrokerHeartbeatResponse *m, int16_t v)
 
 int BrokerHeartbeatResponse_encode(const BrokerHeartbeatResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = BrokerHeartbeatResponse_check_body(m, v);
     if (rc)

@@ -170,7 +170,7 @@ static int BrokerRegistrationChangeRecord_check_body(const BrokerRegistrationCha
 int BrokerRegistrationChangeRecord_decode(BrokerRegistrationChangeRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     BrokerRegistrationChangeRecord_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     BrokerRegistrationChangeRecord_decode_body(m, v, r, a);
     return r->err;
@@ -180,7 +180,7 @@ size_t BrokerRegistrationChangeRecord_size(const BrokerRegistrationChangeRecord 
 
 int BrokerRegistrationChangeRecord_encode(const BrokerRegistrationChangeRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = BrokerRegistrationChangeRecord_check_body(m, v);
     if (rc)

@@ -365,7 +365,7 @@ static int BrokerRegistrationRequest_check_body(const BrokerRegistrationRequest 
 int BrokerRegistrationRequest_decode(BrokerRegistrationRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     BrokerRegistrationRequest_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     BrokerRegistrationRequest_decode_body(m, v, r, a);
     return r->err;
@@ -375,7 +375,7 @@ size_t BrokerRegistrationRequest_size(const BrokerRegistrationRequest *m, int16_
 
 int BrokerRegistrationRequest_encode(const BrokerRegistrationRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = BrokerRegistrationRequest_check_body(m, v);
     if (rc)

@@ -76,7 +76,7 @@ static int BrokerRegistrationResponse_check_body(const BrokerRegistrationRespons
 int BrokerRegistrationResponse_decode(BrokerRegistrationResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     BrokerRegistrationResponse_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     BrokerRegistrationResponse_decode_body(m, v, r, a);
     return r->err;
@@ -86,7 +86,7 @@ size_t BrokerRegistrationResponse_size(const BrokerRegistrationResponse *m, int1
 
 int BrokerRegistrationResponse_encode(const BrokerRegistrationResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = BrokerRegistrationResponse_check_body(m, v);
     if (rc)

@@ -188,7 +188,7 @@ static int ClientQuotaRecord_check_body(const ClientQuotaRecord *m, int16_t v)
 int ClientQuotaRecord_decode(ClientQuotaRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ClientQuotaRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ClientQuotaRecord_decode_body(m, v, r, a);
     return r->err;
@@ -198,7 +198,7 @@ size_t ClientQuotaRecord_size(const ClientQuotaRecord *m, int16_t v) { return Cl
 
 int ClientQuotaRecord_encode(const ClientQuotaRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ClientQuotaRecord_check_body(m, v);
     if (rc)

@@ -85,7 +85,7 @@ static int ConfigRecord_check_body(const ConfigRecord *m, int16_t v)
 int ConfigRecord_decode(ConfigRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConfigRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ConfigRecord_decode_body(m, v, r, a);
     return r->err;
@@ -95,7 +95,7 @@ size_t ConfigRecord_size(const ConfigRecord *m, int16_t v) { return ConfigRecord
 
 int ConfigRecord_encode(const ConfigRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ConfigRecord_check_body(m, v);
     if (rc)

@@ -226,7 +226,7 @@ static int ConsumerGroupCurrentMemberAssignmentValue_check_body(const ConsumerGr
 int ConsumerGroupCurrentMemberAssignmentValue_decode(ConsumerGroupCurrentMemberAssignmentValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerGroupCurrentMemberAssignmentValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ConsumerGroupCurrentMemberAssignmentValue_decode_body(m, v, r, a);
     return r->err;
@@ -236,7 +236,7 @@ size_t ConsumerGroupCurrentMemberAssignmentValue_size(const ConsumerGroupCurrent
 
 int ConsumerGroupCurrentMemberAssignmentValue_encode(const ConsumerGroupCurrentMemberAssignmentValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerGroupCurrentMemberAssignmentValue_check_body(m, v);
     if (rc)

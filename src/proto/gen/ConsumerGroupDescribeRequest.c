@@ -89,7 +89,7 @@ static int ConsumerGroupDescribeRequest_check_body(const ConsumerGroupDescribeRe
 int ConsumerGroupDescribeRequest_decode(ConsumerGroupDescribeRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerGroupDescribeRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ConsumerGroupDescribeRequest_decode_body(m, v, r, a);
     return r->err;
@@ -99,7 +99,7 @@ size_t ConsumerGroupDescribeRequest_size(const ConsumerGroupDescribeRequest *m, 
 
 int ConsumerGroupDescribeRequest_encode(const ConsumerGroupDescribeRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerGroupDescribeRequest_check_body(m, v);
     if (rc)

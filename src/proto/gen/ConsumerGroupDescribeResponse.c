@@ -606,7 +606,7 @@ static int ConsumerGroupDescribeResponse_check_body(const ConsumerGroupDescribeR
 int ConsumerGroupDescribeResponse_decode(ConsumerGroupDescribeResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerGroupDescribeResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ConsumerGroupDescribeResponse_decode_body(m, v, r, a);
     return r->err;
@@ -616,7 +616,7 @@ size_t ConsumerGroupDescribeResponse_size(const ConsumerGroupDescribeResponse *m
 
 int ConsumerGroupDescribeResponse_encode(const ConsumerGroupDescribeResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerGroupDescribeResponse_check_body(m, v);
     if (rc)

@@ -248,7 +248,7 @@ static int ConsumerGroupHeartbeatRequest_check_body(const ConsumerGroupHeartbeat
 int ConsumerGroupHeartbeatRequest_decode(ConsumerGroupHeartbeatRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerGroupHeartbeatRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     ConsumerGroupHeartbeatRequest_decode_body(m, v, r, a);
     return r->err;
@@ -258,7 +258,7 @@ size_t ConsumerGroupHeartbeatRequest_size(const ConsumerGroupHeartbeatRequest *m
 
 int ConsumerGroupHeartbeatRequest_encode(const ConsumerGroupHeartbeatRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerGroupHeartbeatRequest_check_body(m, v);
     if (rc)

@@ -299,7 +299,7 @@ static int ConsumerGroupHeartbeatResponse_check_body(const ConsumerGroupHeartbea
 int ConsumerGroupHeartbeatResponse_decode(ConsumerGroupHeartbeatResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerGroupHeartbeatResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     ConsumerGroupHeartbeatResponse_decode_body(m, v, r, a);
     return r->err;
@@ -309,7 +309,7 @@ size_t ConsumerGroupHeartbeatResponse_size(const ConsumerGroupHeartbeatResponse 
 
 int ConsumerGroupHeartbeatResponse_encode(const ConsumerGroupHeartbeatResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerGroupHeartbeatResponse_check_body(m, v);
     if (rc)

@@ -349,7 +349,7 @@ static int ConsumerGroupMemberMetadataValue_check_body(const ConsumerGroupMember
 int ConsumerGroupMemberMetadataValue_decode(ConsumerGroupMemberMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerGroupMemberMetadataValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ConsumerGroupMemberMetadataValue_decode_body(m, v, r, a);
     return r->err;
@@ -359,7 +359,7 @@ size_t ConsumerGroupMemberMetadataValue_size(const ConsumerGroupMemberMetadataVa
 
 int ConsumerGroupMemberMetadataValue_encode(const ConsumerGroupMemberMetadataValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerGroupMemberMetadataValue_check_body(m, v);
     if (rc)

@@ -69,7 +69,7 @@ static int ConsumerGroupMetadataValue_check_body(const ConsumerGroupMetadataValu
 int ConsumerGroupMetadataValue_decode(ConsumerGroupMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerGroupMetadataValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ConsumerGroupMetadataValue_decode_body(m, v, r, a);
     return r->err;
@@ -79,7 +79,7 @@ size_t ConsumerGroupMetadataValue_size(const ConsumerGroupMetadataValue *m, int1
 
 int ConsumerGroupMetadataValue_encode(const ConsumerGroupMetadataValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerGroupMetadataValue_check_body(m, v);
     if (rc)

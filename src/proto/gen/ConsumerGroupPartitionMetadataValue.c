@@ -305,7 +305,7 @@ static int ConsumerGroupPartitionMetadataValue_check_body(const ConsumerGroupPar
 int ConsumerGroupPartitionMetadataValue_decode(ConsumerGroupPartitionMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerGroupPartitionMetadataValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ConsumerGroupPartitionMetadataValue_decode_body(m, v, r, a);
     return r->err;
@@ -315,7 +315,7 @@ size_t ConsumerGroupPartitionMetadataValue_size(const ConsumerGroupPartitionMeta
 
 int ConsumerGroupPartitionMetadataValue_encode(const ConsumerGroupPartitionMetadataValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerGroupPartitionMetadataValue_check_body(m, v);
     if (rc)

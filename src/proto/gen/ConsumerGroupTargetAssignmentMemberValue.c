@@ -189,7 +189,7 @@ static int ConsumerGroupTargetAssignmentMemberValue_check_body(const ConsumerGro
 int ConsumerGroupTargetAssignmentMemberValue_decode(ConsumerGroupTargetAssignmentMemberValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerGroupTargetAssignmentMemberValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ConsumerGroupTargetAssignmentMemberValue_decode_body(m, v, r, a);
     return r->err;
@@ -199,7 +199,7 @@ size_t ConsumerGroupTargetAssignmentMemberValue_size(const ConsumerGroupTargetAs
 
 int ConsumerGroupTargetAssignmentMemberValue_encode(const ConsumerGroupTargetAssignmentMemberValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerGroupTargetAssignmentMemberValue_check_body(m, v);
     if (rc)

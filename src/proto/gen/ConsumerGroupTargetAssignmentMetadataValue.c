@@ -69,7 +69,7 @@ static int ConsumerGroupTargetAssignmentMetadataValue_check_body(const ConsumerG
 int ConsumerGroupTargetAssignmentMetadataValue_decode(ConsumerGroupTargetAssignmentMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerGroupTargetAssignmentMetadataValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ConsumerGroupTargetAssignmentMetadataValue_decode_body(m, v, r, a);
     return r->err;
@@ -79,7 +79,7 @@ size_t ConsumerGroupTargetAssignmentMetadataValue_size(const ConsumerGroupTarget
 
 int ConsumerGroupTargetAssignmentMetadataValue_encode(const ConsumerGroupTargetAssignmentMetadataValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerGroupTargetAssignmentMetadataValue_check_body(m, v);
     if (rc)

@@ -146,7 +146,7 @@ static int ConsumerProtocolAssignment_check_body(const ConsumerProtocolAssignmen
 int ConsumerProtocolAssignment_decode(ConsumerProtocolAssignment *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerProtocolAssignment_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     ConsumerProtocolAssignment_decode_body(m, v, r, a);
     return r->err;
@@ -156,7 +156,7 @@ size_t ConsumerProtocolAssignment_size(const ConsumerProtocolAssignment *m, int1
 
 int ConsumerProtocolAssignment_encode(const ConsumerProtocolAssignment *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerProtocolAssignment_check_body(m, v);
     if (rc)

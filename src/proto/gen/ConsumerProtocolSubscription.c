@@ -208,7 +208,7 @@ static int ConsumerProtocolSubscription_check_body(const ConsumerProtocolSubscri
 int ConsumerProtocolSubscription_decode(ConsumerProtocolSubscription *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ConsumerProtocolSubscription_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     ConsumerProtocolSubscription_decode_body(m, v, r, a);
     return r->err;
@@ -218,7 +218,7 @@ size_t ConsumerProtocolSubscription_size(const ConsumerProtocolSubscription *m, 
 
 int ConsumerProtocolSubscription_encode(const ConsumerProtocolSubscription *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = ConsumerProtocolSubscription_check_body(m, v);
     if (rc)

@@ -103,7 +103,7 @@ static int ControlledShutdownRequest_check_body(const ControlledShutdownRequest 
 int ControlledShutdownRequest_decode(ControlledShutdownRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ControlledShutdownRequest_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     ControlledShutdownRequest_decode_body(m, v, r, a);
     return r->err;
@@ -113,7 +113,7 @@ size_t ControlledShutdownRequest_size(const ControlledShutdownRequest *m, int16_
 
 int ControlledShutdownRequest_encode(const ControlledShutdownRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = ControlledShutdownRequest_check_body(m, v);
     if (rc)

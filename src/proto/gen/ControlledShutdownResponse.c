@@ -253,7 +253,7 @@ static int ControlledShutdownResponse_check_body(const ControlledShutdownRespons
 int ControlledShutdownResponse_decode(ControlledShutdownResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ControlledShutdownResponse_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     ControlledShutdownResponse_decode_body(m, v, r, a);
     return r->err;
@@ -263,7 +263,7 @@ size_t ControlledShutdownResponse_size(const ControlledShutdownResponse *m, int1
 
 int ControlledShutdownResponse_encode(const ControlledShutdownResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = ControlledShutdownResponse_check_body(m, v);
     if (rc)

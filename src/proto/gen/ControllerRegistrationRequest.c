@@ -311,7 +311,7 @@ static int ControllerRegistrationRequest_check_body(const ControllerRegistration
 int ControllerRegistrationRequest_decode(ControllerRegistrationRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ControllerRegistrationRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ControllerRegistrationRequest_decode_body(m, v, r, a);
     return r->err;
@@ -321,7 +321,7 @@ size_t ControllerRegistrationRequest_size(const ControllerRegistrationRequest *m
 
 int ControllerRegistrationRequest_encode(const ControllerRegistrationRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ControllerRegistrationRequest_check_body(m, v);
     if (rc)

@@ -76,7 +76,7 @@ static int ControllerRegistrationResponse_check_body(const ControllerRegistratio
 int ControllerRegistrationResponse_decode(ControllerRegistrationResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ControllerRegistrationResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ControllerRegistrationResponse_decode_body(m, v, r, a);
     return r->err;
@@ -86,7 +86,7 @@ size_t ControllerRegistrationResponse_size(const ControllerRegistrationResponse 
 
 int ControllerRegistrationResponse_encode(const ControllerRegistrationResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ControllerRegistrationResponse_check_body(m, v);
     if (rc)

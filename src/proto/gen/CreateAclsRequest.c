@@ -344,7 +344,7 @@ static int CreateAclsRequest_check_body(const CreateAclsRequest *m, int16_t v)
 int CreateAclsRequest_decode(CreateAclsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     CreateAclsRequest_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     CreateAclsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -354,7 +354,7 @@ size_t CreateAclsRequest_size(const CreateAclsRequest *m, int16_t v) { return Cr
 
 int CreateAclsRequest_encode(const CreateAclsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = CreateAclsRequest_check_body(m, v);
     if (rc)

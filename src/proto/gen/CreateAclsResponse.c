@@ -251,7 +251,7 @@ static int CreateAclsResponse_check_body(const CreateAclsResponse *m, int16_t v)
 int CreateAclsResponse_decode(CreateAclsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     CreateAclsResponse_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     CreateAclsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -261,7 +261,7 @@ size_t CreateAclsResponse_size(const CreateAclsResponse *m, int16_t v) { return 
 
 int CreateAclsResponse_encode(const CreateAclsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = CreateAclsResponse_check_body(m, v);
     if (rc)

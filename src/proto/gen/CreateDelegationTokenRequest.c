@@ -280,7 +280,7 @@ static int CreateDelegationTokenRequest_check_body(const CreateDelegationTokenRe
 int CreateDelegationTokenRequest_decode(CreateDelegationTokenRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     CreateDelegationTokenRequest_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     CreateDelegationTokenRequest_decode_body(m, v, r, a);
     return r->err;
@@ -290,7 +290,7 @@ size_t CreateDelegationTokenRequest_size(const CreateDelegationTokenRequest *m, 
 
 int CreateDelegationTokenRequest_encode(const CreateDelegationTokenRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = CreateDelegationTokenRequest_check_body(m, v);
     if (rc)

@@ -268,7 +268,7 @@ static int CreateDelegationTokenResponse_check_body(const CreateDelegationTokenR
 int CreateDelegationTokenResponse_decode(CreateDelegationTokenResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     CreateDelegationTokenResponse_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     CreateDelegationTokenResponse_decode_body(m, v, r, a);
     return r->err;
@@ -278,7 +278,7 @@ size_t CreateDelegationTokenResponse_size(const CreateDelegationTokenResponse *m
 
 int CreateDelegationTokenResponse_encode(const CreateDelegationTokenResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = CreateDelegationTokenResponse_check_body(m, v);
     if (rc)

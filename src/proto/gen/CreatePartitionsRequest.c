@@ -448,7 +448,7 @@ static int CreatePartitionsRequest_check_body(const CreatePartitionsRequest *m, 
 int CreatePartitionsRequest_decode(CreatePartitionsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     CreatePartitionsRequest_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     CreatePartitionsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -458,7 +458,7 @@ size_t CreatePartitionsRequest_size(const CreatePartitionsRequest *m, int16_t v)
 
 int CreatePartitionsRequest_encode(const CreatePartitionsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = CreatePartitionsRequest_check_body(m, v);
     if (rc)

@@ -274,7 +274,7 @@ static int CreatePartitionsResponse_check_body(const CreatePartitionsResponse *m
 int CreatePartitionsResponse_decode(CreatePartitionsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     CreatePartitionsResponse_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     CreatePartitionsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -284,7 +284,7 @@ size_t CreatePartitionsResponse_size(const CreatePartitionsResponse *m, int16_t 
 
 int CreatePartitionsResponse_encode(const CreatePartitionsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = CreatePartitionsResponse_check_body(m, v);
     if (rc)

@@ -665,7 +665,7 @@ static int CreateTopicsRequest_check_body(const CreateTopicsRequest *m, int16_t 
 int CreateTopicsRequest_decode(CreateTopicsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     CreateTopicsRequest_init(m);
-    if (!(v <= 7))
+    if (!(v >= 0 && v <= 7))
         return LODE_EUNSUPPORTED;
     CreateTopicsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -675,7 +675,7 @@ size_t CreateTopicsRequest_size(const CreateTopicsRequest *m, int16_t v) { retur
 
 int CreateTopicsRequest_encode(const CreateTopicsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 7))
+    if (!(v >= 0 && v <= 7))
         return LODE_EUNSUPPORTED;
     int rc = CreateTopicsRequest_check_body(m, v);
     if (rc)

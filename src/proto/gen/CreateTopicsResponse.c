@@ -506,7 +506,7 @@ static int CreateTopicsResponse_check_body(const CreateTopicsResponse *m, int16_
 int CreateTopicsResponse_decode(CreateTopicsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     CreateTopicsResponse_init(m);
-    if (!(v <= 7))
+    if (!(v >= 0 && v <= 7))
         return LODE_EUNSUPPORTED;
     CreateTopicsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -516,7 +516,7 @@ size_t CreateTopicsResponse_size(const CreateTopicsResponse *m, int16_t v) { ret
 
 int CreateTopicsResponse_encode(const CreateTopicsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 7))
+    if (!(v >= 0 && v <= 7))
         return LODE_EUNSUPPORTED;
     int rc = CreateTopicsResponse_check_body(m, v);
     if (rc)

@@ -81,7 +81,7 @@ static int DefaultPrincipalData_check_body(const DefaultPrincipalData *m, int16_
 int DefaultPrincipalData_decode(DefaultPrincipalData *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DefaultPrincipalData_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DefaultPrincipalData_decode_body(m, v, r, a);
     return r->err;
@@ -91,7 +91,7 @@ size_t DefaultPrincipalData_size(const DefaultPrincipalData *m, int16_t v) { ret
 
 int DefaultPrincipalData_encode(const DefaultPrincipalData *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DefaultPrincipalData_check_body(m, v);
     if (rc)

@@ -113,7 +113,7 @@ static int DelegationTokenRecord_check_body(const DelegationTokenRecord *m, int1
 int DelegationTokenRecord_decode(DelegationTokenRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DelegationTokenRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DelegationTokenRecord_decode_body(m, v, r, a);
     return r->err;
@@ -123,7 +123,7 @@ size_t DelegationTokenRecord_size(const DelegationTokenRecord *m, int16_t v) { r
 
 int DelegationTokenRecord_encode(const DelegationTokenRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DelegationTokenRecord_check_body(m, v);
     if (rc)

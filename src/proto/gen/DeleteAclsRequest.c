@@ -338,7 +338,7 @@ static int DeleteAclsRequest_check_body(const DeleteAclsRequest *m, int16_t v)
 int DeleteAclsRequest_decode(DeleteAclsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DeleteAclsRequest_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     DeleteAclsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -348,7 +348,7 @@ size_t DeleteAclsRequest_size(const DeleteAclsRequest *m, int16_t v) { return De
 
 int DeleteAclsRequest_encode(const DeleteAclsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = DeleteAclsRequest_check_body(m, v);
     if (rc)

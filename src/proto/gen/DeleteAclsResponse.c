@@ -572,7 +572,7 @@ static int DeleteAclsResponse_check_body(const DeleteAclsResponse *m, int16_t v)
 int DeleteAclsResponse_decode(DeleteAclsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DeleteAclsResponse_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     DeleteAclsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -582,7 +582,7 @@ size_t DeleteAclsResponse_size(const DeleteAclsResponse *m, int16_t v) { return 
 
 int DeleteAclsResponse_encode(const DeleteAclsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = DeleteAclsResponse_check_body(m, v);
     if (rc)

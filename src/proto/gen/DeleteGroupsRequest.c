@@ -115,7 +115,7 @@ static int DeleteGroupsRequest_check_body(const DeleteGroupsRequest *m, int16_t 
 int DeleteGroupsRequest_decode(DeleteGroupsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DeleteGroupsRequest_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     DeleteGroupsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -125,7 +125,7 @@ size_t DeleteGroupsRequest_size(const DeleteGroupsRequest *m, int16_t v) { retur
 
 int DeleteGroupsRequest_encode(const DeleteGroupsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = DeleteGroupsRequest_check_body(m, v);
     if (rc)

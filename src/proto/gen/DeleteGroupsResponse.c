@@ -253,7 +253,7 @@ static int DeleteGroupsResponse_check_body(const DeleteGroupsResponse *m, int16_
 int DeleteGroupsResponse_decode(DeleteGroupsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DeleteGroupsResponse_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     DeleteGroupsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -263,7 +263,7 @@ size_t DeleteGroupsResponse_size(const DeleteGroupsResponse *m, int16_t v) { ret
 
 int DeleteGroupsResponse_encode(const DeleteGroupsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = DeleteGroupsResponse_check_body(m, v);
     if (rc)

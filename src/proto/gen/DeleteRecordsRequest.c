@@ -401,7 +401,7 @@ static int DeleteRecordsRequest_check_body(const DeleteRecordsRequest *m, int16_
 int DeleteRecordsRequest_decode(DeleteRecordsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DeleteRecordsRequest_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     DeleteRecordsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -411,7 +411,7 @@ size_t DeleteRecordsRequest_size(const DeleteRecordsRequest *m, int16_t v) { ret
 
 int DeleteRecordsRequest_encode(const DeleteRecordsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = DeleteRecordsRequest_check_body(m, v);
     if (rc)

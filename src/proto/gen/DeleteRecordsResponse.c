@@ -421,7 +421,7 @@ static int DeleteRecordsResponse_check_body(const DeleteRecordsResponse *m, int1
 int DeleteRecordsResponse_decode(DeleteRecordsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DeleteRecordsResponse_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     DeleteRecordsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -431,7 +431,7 @@ size_t DeleteRecordsResponse_size(const DeleteRecordsResponse *m, int16_t v) { r
 
 int DeleteRecordsResponse_encode(const DeleteRecordsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = DeleteRecordsResponse_check_body(m, v);
     if (rc)

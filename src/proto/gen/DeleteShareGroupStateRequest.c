@@ -276,7 +276,7 @@ static int DeleteShareGroupStateRequest_check_body(const DeleteShareGroupStateRe
 int DeleteShareGroupStateRequest_decode(DeleteShareGroupStateRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DeleteShareGroupStateRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DeleteShareGroupStateRequest_decode_body(m, v, r, a);
     return r->err;
@@ -286,7 +286,7 @@ size_t DeleteShareGroupStateRequest_size(const DeleteShareGroupStateRequest *m, 
 
 int DeleteShareGroupStateRequest_encode(const DeleteShareGroupStateRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DeleteShareGroupStateRequest_check_body(m, v);
     if (rc)

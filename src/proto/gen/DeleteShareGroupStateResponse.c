@@ -281,7 +281,7 @@ static int DeleteShareGroupStateResponse_check_body(const DeleteShareGroupStateR
 int DeleteShareGroupStateResponse_decode(DeleteShareGroupStateResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DeleteShareGroupStateResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DeleteShareGroupStateResponse_decode_body(m, v, r, a);
     return r->err;
@@ -291,7 +291,7 @@ size_t DeleteShareGroupStateResponse_size(const DeleteShareGroupStateResponse *m
 
 int DeleteShareGroupStateResponse_encode(const DeleteShareGroupStateResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DeleteShareGroupStateResponse_check_body(m, v);
     if (rc)

@@ -264,7 +264,7 @@ static int DeleteTopicsRequest_check_body(const DeleteTopicsRequest *m, int16_t 
 int DeleteTopicsRequest_decode(DeleteTopicsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DeleteTopicsRequest_init(m);
-    if (!(v <= 6))
+    if (!(v >= 0 && v <= 6))
         return LODE_EUNSUPPORTED;
     DeleteTopicsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -274,7 +274,7 @@ size_t DeleteTopicsRequest_size(const DeleteTopicsRequest *m, int16_t v) { retur
 
 int DeleteTopicsRequest_encode(const DeleteTopicsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 6))
+    if (!(v >= 0 && v <= 6))
         return LODE_EUNSUPPORTED;
     int rc = DeleteTopicsRequest_check_body(m, v);
     if (rc)

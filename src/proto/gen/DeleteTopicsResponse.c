@@ -285,7 +285,7 @@ static int DeleteTopicsResponse_check_body(const DeleteTopicsResponse *m, int16_
 int DeleteTopicsResponse_decode(DeleteTopicsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DeleteTopicsResponse_init(m);
-    if (!(v <= 6))
+    if (!(v >= 0 && v <= 6))
         return LODE_EUNSUPPORTED;
     DeleteTopicsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -295,7 +295,7 @@ size_t DeleteTopicsResponse_size(const DeleteTopicsResponse *m, int16_t v) { ret
 
 int DeleteTopicsResponse_encode(const DeleteTopicsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 6))
+    if (!(v >= 0 && v <= 6))
         return LODE_EUNSUPPORTED;
     int rc = DeleteTopicsResponse_check_body(m, v);
     if (rc)

@@ -198,7 +198,7 @@ static int DescribeAclsRequest_check_body(const DescribeAclsRequest *m, int16_t 
 int DescribeAclsRequest_decode(DescribeAclsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeAclsRequest_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     DescribeAclsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -208,7 +208,7 @@ size_t DescribeAclsRequest_size(const DescribeAclsRequest *m, int16_t v) { retur
 
 int DescribeAclsRequest_encode(const DescribeAclsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = DescribeAclsRequest_check_body(m, v);
     if (rc)

@@ -527,7 +527,7 @@ static int DescribeAclsResponse_check_body(const DescribeAclsResponse *m, int16_
 int DescribeAclsResponse_decode(DescribeAclsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeAclsResponse_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     DescribeAclsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -537,7 +537,7 @@ size_t DescribeAclsResponse_size(const DescribeAclsResponse *m, int16_t v) { ret
 
 int DescribeAclsResponse_encode(const DescribeAclsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = DescribeAclsResponse_check_body(m, v);
     if (rc)

@@ -274,7 +274,7 @@ static int DescribeClientQuotasRequest_check_body(const DescribeClientQuotasRequ
 int DescribeClientQuotasRequest_decode(DescribeClientQuotasRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeClientQuotasRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     DescribeClientQuotasRequest_decode_body(m, v, r, a);
     return r->err;
@@ -284,7 +284,7 @@ size_t DescribeClientQuotasRequest_size(const DescribeClientQuotasRequest *m, in
 
 int DescribeClientQuotasRequest_encode(const DescribeClientQuotasRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = DescribeClientQuotasRequest_check_body(m, v);
     if (rc)

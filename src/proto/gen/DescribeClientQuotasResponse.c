@@ -588,7 +588,7 @@ static int DescribeClientQuotasResponse_check_body(const DescribeClientQuotasRes
 int DescribeClientQuotasResponse_decode(DescribeClientQuotasResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeClientQuotasResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     DescribeClientQuotasResponse_decode_body(m, v, r, a);
     return r->err;
@@ -598,7 +598,7 @@ size_t DescribeClientQuotasResponse_size(const DescribeClientQuotasResponse *m, 
 
 int DescribeClientQuotasResponse_encode(const DescribeClientQuotasResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = DescribeClientQuotasResponse_check_body(m, v);
     if (rc)

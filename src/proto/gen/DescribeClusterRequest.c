@@ -81,7 +81,7 @@ static int DescribeClusterRequest_check_body(const DescribeClusterRequest *m, in
 int DescribeClusterRequest_decode(DescribeClusterRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeClusterRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     DescribeClusterRequest_decode_body(m, v, r, a);
     return r->err;
@@ -91,7 +91,7 @@ size_t DescribeClusterRequest_size(const DescribeClusterRequest *m, int16_t v) {
 
 int DescribeClusterRequest_encode(const DescribeClusterRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = DescribeClusterRequest_check_body(m, v);
     if (rc)

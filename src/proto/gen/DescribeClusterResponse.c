@@ -222,7 +222,7 @@ static int DescribeClusterResponse_check_body(const DescribeClusterResponse *m, 
 int DescribeClusterResponse_decode(DescribeClusterResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeClusterResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     DescribeClusterResponse_decode_body(m, v, r, a);
     return r->err;
@@ -232,7 +232,7 @@ size_t DescribeClusterResponse_size(const DescribeClusterResponse *m, int16_t v)
 
 int DescribeClusterResponse_encode(const DescribeClusterResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = DescribeClusterResponse_check_body(m, v);
     if (rc)

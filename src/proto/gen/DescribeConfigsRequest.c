@@ -324,7 +324,7 @@ static int DescribeConfigsRequest_check_body(const DescribeConfigsRequest *m, in
 int DescribeConfigsRequest_decode(DescribeConfigsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeConfigsRequest_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     DescribeConfigsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -334,7 +334,7 @@ size_t DescribeConfigsRequest_size(const DescribeConfigsRequest *m, int16_t v) {
 
 int DescribeConfigsRequest_encode(const DescribeConfigsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = DescribeConfigsRequest_check_body(m, v);
     if (rc)

@@ -779,7 +779,7 @@ static int DescribeConfigsResponse_check_body(const DescribeConfigsResponse *m, 
 int DescribeConfigsResponse_decode(DescribeConfigsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeConfigsResponse_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     DescribeConfigsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -789,7 +789,7 @@ size_t DescribeConfigsResponse_size(const DescribeConfigsResponse *m, int16_t v)
 
 int DescribeConfigsResponse_encode(const DescribeConfigsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = DescribeConfigsResponse_check_body(m, v);
     if (rc)

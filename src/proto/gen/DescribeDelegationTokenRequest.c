@@ -236,7 +236,7 @@ static int DescribeDelegationTokenRequest_check_body(const DescribeDelegationTok
 int DescribeDelegationTokenRequest_decode(DescribeDelegationTokenRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeDelegationTokenRequest_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     DescribeDelegationTokenRequest_decode_body(m, v, r, a);
     return r->err;
@@ -246,7 +246,7 @@ size_t DescribeDelegationTokenRequest_size(const DescribeDelegationTokenRequest 
 
 int DescribeDelegationTokenRequest_encode(const DescribeDelegationTokenRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = DescribeDelegationTokenRequest_check_body(m, v);
     if (rc)

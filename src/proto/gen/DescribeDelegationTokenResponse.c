@@ -586,7 +586,7 @@ static int DescribeDelegationTokenResponse_check_body(const DescribeDelegationTo
 int DescribeDelegationTokenResponse_decode(DescribeDelegationTokenResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeDelegationTokenResponse_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     DescribeDelegationTokenResponse_decode_body(m, v, r, a);
     return r->err;
@@ -596,7 +596,7 @@ size_t DescribeDelegationTokenResponse_size(const DescribeDelegationTokenRespons
 
 int DescribeDelegationTokenResponse_encode(const DescribeDelegationTokenResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = DescribeDelegationTokenResponse_check_body(m, v);
     if (rc)

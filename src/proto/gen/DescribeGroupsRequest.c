@@ -135,7 +135,7 @@ static int DescribeGroupsRequest_check_body(const DescribeGroupsRequest *m, int1
 int DescribeGroupsRequest_decode(DescribeGroupsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeGroupsRequest_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     DescribeGroupsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -145,7 +145,7 @@ size_t DescribeGroupsRequest_size(const DescribeGroupsRequest *m, int16_t v) { r
 
 int DescribeGroupsRequest_encode(const DescribeGroupsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = DescribeGroupsRequest_check_body(m, v);
     if (rc)

@@ -609,7 +609,7 @@ static int DescribeGroupsResponse_check_body(const DescribeGroupsResponse *m, in
 int DescribeGroupsResponse_decode(DescribeGroupsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeGroupsResponse_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     DescribeGroupsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -619,7 +619,7 @@ size_t DescribeGroupsResponse_size(const DescribeGroupsResponse *m, int16_t v) {
 
 int DescribeGroupsResponse_encode(const DescribeGroupsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = DescribeGroupsResponse_check_body(m, v);
     if (rc)

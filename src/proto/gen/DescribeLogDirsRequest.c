@@ -264,7 +264,7 @@ static int DescribeLogDirsRequest_check_body(const DescribeLogDirsRequest *m, in
 int DescribeLogDirsRequest_decode(DescribeLogDirsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeLogDirsRequest_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     DescribeLogDirsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -274,7 +274,7 @@ size_t DescribeLogDirsRequest_size(const DescribeLogDirsRequest *m, int16_t v) {
 
 int DescribeLogDirsRequest_encode(const DescribeLogDirsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = DescribeLogDirsRequest_check_body(m, v);
     if (rc)

@@ -645,7 +645,7 @@ static int DescribeLogDirsResponse_check_body(const DescribeLogDirsResponse *m, 
 int DescribeLogDirsResponse_decode(DescribeLogDirsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeLogDirsResponse_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     DescribeLogDirsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -655,7 +655,7 @@ size_t DescribeLogDirsResponse_size(const DescribeLogDirsResponse *m, int16_t v)
 
 int DescribeLogDirsResponse_encode(const DescribeLogDirsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = DescribeLogDirsResponse_check_body(m, v);
     if (rc)

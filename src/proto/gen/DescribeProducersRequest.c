@@ -192,7 +192,7 @@ static int DescribeProducersRequest_check_body(const DescribeProducersRequest *m
 int DescribeProducersRequest_decode(DescribeProducersRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeProducersRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DescribeProducersRequest_decode_body(m, v, r, a);
     return r->err;
@@ -202,7 +202,7 @@ size_t DescribeProducersRequest_size(const DescribeProducersRequest *m, int16_t 
 
 int DescribeProducersRequest_encode(const DescribeProducersRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DescribeProducersRequest_check_body(m, v);
     if (rc)

@@ -418,7 +418,7 @@ static int DescribeProducersResponse_check_body(const DescribeProducersResponse 
 int DescribeProducersResponse_decode(DescribeProducersResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeProducersResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DescribeProducersResponse_decode_body(m, v, r, a);
     return r->err;
@@ -428,7 +428,7 @@ size_t DescribeProducersResponse_size(const DescribeProducersResponse *m, int16_
 
 int DescribeProducersResponse_encode(const DescribeProducersResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DescribeProducersResponse_check_body(m, v);
     if (rc)

@@ -273,7 +273,7 @@ static int DescribeQuorumRequest_check_body(const DescribeQuorumRequest *m, int1
 int DescribeQuorumRequest_decode(DescribeQuorumRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeQuorumRequest_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     DescribeQuorumRequest_decode_body(m, v, r, a);
     return r->err;
@@ -283,7 +283,7 @@ size_t DescribeQuorumRequest_size(const DescribeQuorumRequest *m, int16_t v) { r
 
 int DescribeQuorumRequest_encode(const DescribeQuorumRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = DescribeQuorumRequest_check_body(m, v);
     if (rc)

@@ -761,7 +761,7 @@ static int DescribeQuorumResponse_check_body(const DescribeQuorumResponse *m, in
 int DescribeQuorumResponse_decode(DescribeQuorumResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeQuorumResponse_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     DescribeQuorumResponse_decode_body(m, v, r, a);
     return r->err;
@@ -771,7 +771,7 @@ size_t DescribeQuorumResponse_size(const DescribeQuorumResponse *m, int16_t v) {
 
 int DescribeQuorumResponse_encode(const DescribeQuorumResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = DescribeQuorumResponse_check_body(m, v);
     if (rc)

@@ -275,7 +275,7 @@ static int DescribeTopicPartitionsRequest_check_body(const DescribeTopicPartitio
 int DescribeTopicPartitionsRequest_decode(DescribeTopicPartitionsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeTopicPartitionsRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DescribeTopicPartitionsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -285,7 +285,7 @@ size_t DescribeTopicPartitionsRequest_size(const DescribeTopicPartitionsRequest 
 
 int DescribeTopicPartitionsRequest_encode(const DescribeTopicPartitionsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DescribeTopicPartitionsRequest_check_body(m, v);
     if (rc)

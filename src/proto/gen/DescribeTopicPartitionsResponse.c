@@ -518,7 +518,7 @@ static int DescribeTopicPartitionsResponse_check_body(const DescribeTopicPartiti
 int DescribeTopicPartitionsResponse_decode(DescribeTopicPartitionsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeTopicPartitionsResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DescribeTopicPartitionsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -528,7 +528,7 @@ size_t DescribeTopicPartitionsResponse_size(const DescribeTopicPartitionsRespons
 
 int DescribeTopicPartitionsResponse_encode(const DescribeTopicPartitionsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DescribeTopicPartitionsResponse_check_body(m, v);
     if (rc)

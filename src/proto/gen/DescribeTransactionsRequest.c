@@ -86,7 +86,7 @@ static int DescribeTransactionsRequest_check_body(const DescribeTransactionsRequ
 int DescribeTransactionsRequest_decode(DescribeTransactionsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeTransactionsRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DescribeTransactionsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -96,7 +96,7 @@ size_t DescribeTransactionsRequest_size(const DescribeTransactionsRequest *m, in
 
 int DescribeTransactionsRequest_encode(const DescribeTransactionsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DescribeTransactionsRequest_check_body(m, v);
     if (rc)

@@ -334,7 +334,7 @@ static int DescribeTransactionsResponse_check_body(const DescribeTransactionsRes
 int DescribeTransactionsResponse_decode(DescribeTransactionsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeTransactionsResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DescribeTransactionsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -344,7 +344,7 @@ size_t DescribeTransactionsResponse_size(const DescribeTransactionsResponse *m, 
 
 int DescribeTransactionsResponse_encode(const DescribeTransactionsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DescribeTransactionsResponse_check_body(m, v);
     if (rc)

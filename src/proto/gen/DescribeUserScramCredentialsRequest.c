@@ -168,7 +168,7 @@ static int DescribeUserScramCredentialsRequest_check_body(const DescribeUserScra
 int DescribeUserScramCredentialsRequest_decode(DescribeUserScramCredentialsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeUserScramCredentialsRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DescribeUserScramCredentialsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -178,7 +178,7 @@ size_t DescribeUserScramCredentialsRequest_size(const DescribeUserScramCredentia
 
 int DescribeUserScramCredentialsRequest_encode(const DescribeUserScramCredentialsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DescribeUserScramCredentialsRequest_check_body(m, v);
     if (rc)

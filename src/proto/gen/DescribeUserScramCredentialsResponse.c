@@ -299,7 +299,7 @@ static int DescribeUserScramCredentialsResponse_check_body(const DescribeUserScr
 int DescribeUserScramCredentialsResponse_decode(DescribeUserScramCredentialsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     DescribeUserScramCredentialsResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     DescribeUserScramCredentialsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -309,7 +309,7 @@ size_t DescribeUserScramCredentialsResponse_size(const DescribeUserScramCredenti
 
 int DescribeUserScramCredentialsResponse_encode(const DescribeUserScramCredentialsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = DescribeUserScramCredentialsResponse_check_body(m, v);
     if (rc)

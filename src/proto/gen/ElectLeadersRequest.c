@@ -303,7 +303,7 @@ static int ElectLeadersRequest_check_body(const ElectLeadersRequest *m, int16_t 
 int ElectLeadersRequest_decode(ElectLeadersRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ElectLeadersRequest_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     ElectLeadersRequest_decode_body(m, v, r, a);
     return r->err;
@@ -313,7 +313,7 @@ size_t ElectLeadersRequest_size(const ElectLeadersRequest *m, int16_t v) { retur
 
 int ElectLeadersRequest_encode(const ElectLeadersRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = ElectLeadersRequest_check_body(m, v);
     if (rc)

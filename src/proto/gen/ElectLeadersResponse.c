@@ -442,7 +442,7 @@ static int ElectLeadersResponse_check_body(const ElectLeadersResponse *m, int16_
 int ElectLeadersResponse_decode(ElectLeadersResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ElectLeadersResponse_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     ElectLeadersResponse_decode_body(m, v, r, a);
     return r->err;
@@ -452,7 +452,7 @@ size_t ElectLeadersResponse_size(const ElectLeadersResponse *m, int16_t v) { ret
 
 int ElectLeadersResponse_encode(const ElectLeadersResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = ElectLeadersResponse_check_body(m, v);
     if (rc)

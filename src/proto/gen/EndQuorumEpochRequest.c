@@ -727,7 +727,7 @@ static int EndQuorumEpochRequest_check_body(const EndQuorumEpochRequest *m, int1
 int EndQuorumEpochRequest_decode(EndQuorumEpochRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     EndQuorumEpochRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     EndQuorumEpochRequest_decode_body(m, v, r, a);
     return r->err;
@@ -737,7 +737,7 @@ size_t EndQuorumEpochRequest_size(const EndQuorumEpochRequest *m, int16_t v) { r
 
 int EndQuorumEpochRequest_encode(const EndQuorumEpochRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = EndQuorumEpochRequest_check_body(m, v);
     if (rc)

@@ -605,7 +605,7 @@ static int EndQuorumEpochResponse_check_body(const EndQuorumEpochResponse *m, in
 int EndQuorumEpochResponse_decode(EndQuorumEpochResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     EndQuorumEpochResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     EndQuorumEpochResponse_decode_body(m, v, r, a);
     return r->err;
@@ -615,7 +615,7 @@ size_t EndQuorumEpochResponse_size(const EndQuorumEpochResponse *m, int16_t v) {
 
 int EndQuorumEpochResponse_encode(const EndQuorumEpochResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = EndQuorumEpochResponse_check_body(m, v);
     if (rc)

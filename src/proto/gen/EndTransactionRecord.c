@@ -66,7 +66,7 @@ static int EndTransactionRecord_check_body(const EndTransactionRecord *m, int16_
 int EndTransactionRecord_decode(EndTransactionRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     EndTransactionRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     EndTransactionRecord_decode_body(m, v, r, a);
     return r->err;
@@ -76,7 +76,7 @@ size_t EndTransactionRecord_size(const EndTransactionRecord *m, int16_t v) { ret
 
 int EndTransactionRecord_encode(const EndTransactionRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = EndTransactionRecord_check_body(m, v);
     if (rc)

@@ -141,7 +141,7 @@ static int EndTxnRequest_check_body(const EndTxnRequest *m, int16_t v)
 int EndTxnRequest_decode(EndTxnRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     EndTxnRequest_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     EndTxnRequest_decode_body(m, v, r, a);
     return r->err;
@@ -151,7 +151,7 @@ size_t EndTxnRequest_size(const EndTxnRequest *m, int16_t v) { return EndTxnRequ
 
 int EndTxnRequest_encode(const EndTxnRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = EndTxnRequest_check_body(m, v);
     if (rc)

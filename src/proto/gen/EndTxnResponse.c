@@ -122,7 +122,7 @@ static int EndTxnResponse_check_body(const EndTxnResponse *m, int16_t v)
 int EndTxnResponse_decode(EndTxnResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     EndTxnResponse_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     EndTxnResponse_decode_body(m, v, r, a);
     return r->err;
@@ -132,7 +132,7 @@ size_t EndTxnResponse_size(const EndTxnResponse *m, int16_t v) { return EndTxnRe
 
 int EndTxnResponse_encode(const EndTxnResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = EndTxnResponse_check_body(m, v);
     if (rc)

@@ -82,7 +82,7 @@ static int EnvelopeRequest_check_body(const EnvelopeRequest *m, int16_t v)
 int EnvelopeRequest_decode(EnvelopeRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     EnvelopeRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     EnvelopeRequest_decode_body(m, v, r, a);
     return r->err;
@@ -92,7 +92,7 @@ size_t EnvelopeRequest_size(const EnvelopeRequest *m, int16_t v) { return Envelo
 
 int EnvelopeRequest_encode(const EnvelopeRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = EnvelopeRequest_check_body(m, v);
     if (rc)

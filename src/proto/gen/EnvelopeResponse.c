@@ -73,7 +73,7 @@ static int EnvelopeResponse_check_body(const EnvelopeResponse *m, int16_t v)
 int EnvelopeResponse_decode(EnvelopeResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     EnvelopeResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     EnvelopeResponse_decode_body(m, v, r, a);
     return r->err;
@@ -83,7 +83,7 @@ size_t EnvelopeResponse_size(const EnvelopeResponse *m, int16_t v) { return Enve
 
 int EnvelopeResponse_encode(const EnvelopeResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = EnvelopeResponse_check_body(m, v);
     if (rc)

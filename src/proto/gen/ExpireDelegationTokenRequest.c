@@ -105,7 +105,7 @@ static int ExpireDelegationTokenRequest_check_body(const ExpireDelegationTokenRe
 int ExpireDelegationTokenRequest_decode(ExpireDelegationTokenRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ExpireDelegationTokenRequest_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     ExpireDelegationTokenRequest_decode_body(m, v, r, a);
     return r->err;
@@ -115,7 +115,7 @@ size_t ExpireDelegationTokenRequest_size(const ExpireDelegationTokenRequest *m, 
 
 int ExpireDelegationTokenRequest_encode(const ExpireDelegationTokenRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = ExpireDelegationTokenRequest_check_body(m, v);
     if (rc)

@@ -120,7 +120,7 @@ static int ExpireDelegationTokenResponse_check_body(const ExpireDelegationTokenR
 int ExpireDelegationTokenResponse_decode(ExpireDelegationTokenResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ExpireDelegationTokenResponse_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     ExpireDelegationTokenResponse_decode_body(m, v, r, a);
     return r->err;
@@ -130,7 +130,7 @@ size_t ExpireDelegationTokenResponse_size(const ExpireDelegationTokenResponse *m
 
 int ExpireDelegationTokenResponse_encode(const ExpireDelegationTokenResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = ExpireDelegationTokenResponse_check_body(m, v);
     if (rc)

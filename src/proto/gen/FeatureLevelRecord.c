@@ -75,7 +75,7 @@ static int FeatureLevelRecord_check_body(const FeatureLevelRecord *m, int16_t v)
 int FeatureLevelRecord_decode(FeatureLevelRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     FeatureLevelRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     FeatureLevelRecord_decode_body(m, v, r, a);
     return r->err;
@@ -85,7 +85,7 @@ size_t FeatureLevelRecord_size(const FeatureLevelRecord *m, int16_t v) { return 
 
 int FeatureLevelRecord_encode(const FeatureLevelRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = FeatureLevelRecord_check_body(m, v);
     if (rc)

@@ -72,7 +72,7 @@ static int FenceBrokerRecord_check_body(const FenceBrokerRecord *m, int16_t v)
 int FenceBrokerRecord_decode(FenceBrokerRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     FenceBrokerRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     FenceBrokerRecord_decode_body(m, v, r, a);
     return r->err;
@@ -82,7 +82,7 @@ size_t FenceBrokerRecord_size(const FenceBrokerRecord *m, int16_t v) { return Fe
 
 int FenceBrokerRecord_encode(const FenceBrokerRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = FenceBrokerRecord_check_body(m, v);
     if (rc)

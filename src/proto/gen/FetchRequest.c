@@ -1019,7 +1019,7 @@ static int FetchRequest_check_body(const FetchRequest *m, int16_t v)
 int FetchRequest_decode(FetchRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     FetchRequest_init(m);
-    if (!(v <= 17))
+    if (!(v >= 0 && v <= 17))
         return LODE_EUNSUPPORTED;
     FetchRequest_decode_body(m, v, r, a);
     return r->err;
@@ -1029,7 +1029,7 @@ size_t FetchRequest_size(const FetchRequest *m, int16_t v) { return FetchRequest
 
 int FetchRequest_encode(const FetchRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 17))
+    if (!(v >= 0 && v <= 17))
         return LODE_EUNSUPPORTED;
     int rc = FetchRequest_check_body(m, v);
     if (rc)

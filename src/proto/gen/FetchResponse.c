@@ -1311,7 +1311,7 @@ static int FetchResponse_check_body(const FetchResponse *m, int16_t v)
 int FetchResponse_decode(FetchResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     FetchResponse_init(m);
-    if (!(v <= 17))
+    if (!(v >= 0 && v <= 17))
         return LODE_EUNSUPPORTED;
     FetchResponse_decode_body(m, v, r, a);
     return r->err;
@@ -1321,7 +1321,7 @@ size_t FetchResponse_size(const FetchResponse *m, int16_t v) { return FetchRespo
 
 int FetchResponse_encode(const FetchResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 17))
+    if (!(v >= 0 && v <= 17))
         return LODE_EUNSUPPORTED;
     int rc = FetchResponse_check_body(m, v);
     if (rc)

@@ -433,7 +433,7 @@ static int FetchSnapshotRequest_check_body(const FetchSnapshotRequest *m, int16_
 int FetchSnapshotRequest_decode(FetchSnapshotRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     FetchSnapshotRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     FetchSnapshotRequest_decode_body(m, v, r, a);
     return r->err;
@@ -443,7 +443,7 @@ size_t FetchSnapshotRequest_size(const FetchSnapshotRequest *m, int16_t v) { ret
 
 int FetchSnapshotRequest_encode(const FetchSnapshotRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = FetchSnapshotRequest_check_body(m, v);
     if (rc)

@@ -666,7 +666,7 @@ static int FetchSnapshotResponse_check_body(const FetchSnapshotResponse *m, int1
 int FetchSnapshotResponse_decode(FetchSnapshotResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     FetchSnapshotResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     FetchSnapshotResponse_decode_body(m, v, r, a);
     return r->err;
@@ -676,7 +676,7 @@ size_t FetchSnapshotResponse_size(const FetchSnapshotResponse *m, int16_t v) { r
 
 int FetchSnapshotResponse_encode(const FetchSnapshotResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = FetchSnapshotResponse_check_body(m, v);
     if (rc)

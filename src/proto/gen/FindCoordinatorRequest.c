@@ -137,7 +137,7 @@ static int FindCoordinatorRequest_check_body(const FindCoordinatorRequest *m, in
 int FindCoordinatorRequest_decode(FindCoordinatorRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     FindCoordinatorRequest_init(m);
-    if (!(v <= 6))
+    if (!(v >= 0 && v <= 6))
         return LODE_EUNSUPPORTED;
     FindCoordinatorRequest_decode_body(m, v, r, a);
     return r->err;
@@ -147,7 +147,7 @@ size_t FindCoordinatorRequest_size(const FindCoordinatorRequest *m, int16_t v) {
 
 int FindCoordinatorRequest_encode(const FindCoordinatorRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 6))
+    if (!(v >= 0 && v <= 6))
         return LODE_EUNSUPPORTED;
     int rc = FindCoordinatorRequest_check_body(m, v);
     if (rc)

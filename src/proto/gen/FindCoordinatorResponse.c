@@ -373,7 +373,7 @@ static int FindCoordinatorResponse_check_body(const FindCoordinatorResponse *m, 
 int FindCoordinatorResponse_decode(FindCoordinatorResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     FindCoordinatorResponse_init(m);
-    if (!(v <= 6))
+    if (!(v >= 0 && v <= 6))
         return LODE_EUNSUPPORTED;
     FindCoordinatorResponse_decode_body(m, v, r, a);
     return r->err;
@@ -383,7 +383,7 @@ size_t FindCoordinatorResponse_size(const FindCoordinatorResponse *m, int16_t v)
 
 int FindCoordinatorResponse_encode(const FindCoordinatorResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 6))
+    if (!(v >= 0 && v <= 6))
         return LODE_EUNSUPPORTED;
     int rc = FindCoordinatorResponse_check_body(m, v);
     if (rc)

@@ -69,7 +69,7 @@ static int GetTelemetrySubscriptionsRequest_check_body(const GetTelemetrySubscri
 int GetTelemetrySubscriptionsRequest_decode(GetTelemetrySubscriptionsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     GetTelemetrySubscriptionsRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     GetTelemetrySubscriptionsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -79,7 +79,7 @@ size_t GetTelemetrySubscriptionsRequest_size(const GetTelemetrySubscriptionsRequ
 
 int GetTelemetrySubscriptionsRequest_encode(const GetTelemetrySubscriptionsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = GetTelemetrySubscriptionsRequest_check_body(m, v);
     if (rc)

@@ -127,7 +127,7 @@ static int GetTelemetrySubscriptionsResponse_check_body(const GetTelemetrySubscr
 int GetTelemetrySubscriptionsResponse_decode(GetTelemetrySubscriptionsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     GetTelemetrySubscriptionsResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     GetTelemetrySubscriptionsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -137,7 +137,7 @@ size_t GetTelemetrySubscriptionsResponse_size(const GetTelemetrySubscriptionsRes
 
 int GetTelemetrySubscriptionsResponse_encode(const GetTelemetrySubscriptionsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = GetTelemetrySubscriptionsResponse_check_body(m, v);
     if (rc)

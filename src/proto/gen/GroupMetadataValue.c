@@ -465,7 +465,7 @@ static int GroupMetadataValue_check_body(const GroupMetadataValue *m, int16_t v)
 int GroupMetadataValue_decode(GroupMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     GroupMetadataValue_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     GroupMetadataValue_decode_body(m, v, r, a);
     return r->err;
@@ -475,7 +475,7 @@ size_t GroupMetadataValue_size(const GroupMetadataValue *m, int16_t v) { return 
 
 int GroupMetadataValue_encode(const GroupMetadataValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = GroupMetadataValue_check_body(m, v);
     if (rc)

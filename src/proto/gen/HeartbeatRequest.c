@@ -147,7 +147,7 @@ static int HeartbeatRequest_check_body(const HeartbeatRequest *m, int16_t v)
 int HeartbeatRequest_decode(HeartbeatRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     HeartbeatRequest_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     HeartbeatRequest_decode_body(m, v, r, a);
     return r->err;
@@ -157,7 +157,7 @@ size_t HeartbeatRequest_size(const HeartbeatRequest *m, int16_t v) { return Hear
 
 int HeartbeatRequest_encode(const HeartbeatRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = HeartbeatRequest_check_body(m, v);
     if (rc)

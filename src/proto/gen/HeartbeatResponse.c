@@ -102,7 +102,7 @@ static int HeartbeatResponse_check_body(const HeartbeatResponse *m, int16_t v)
 int HeartbeatResponse_decode(HeartbeatResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     HeartbeatResponse_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     HeartbeatResponse_decode_body(m, v, r, a);
     return r->err;
@@ -112,7 +112,7 @@ size_t HeartbeatResponse_size(const HeartbeatResponse *m, int16_t v) { return He
 
 int HeartbeatResponse_encode(const HeartbeatResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = HeartbeatResponse_check_body(m, v);
     if (rc)

@@ -445,7 +445,7 @@ static int IncrementalAlterConfigsRequest_check_body(const IncrementalAlterConfi
 int IncrementalAlterConfigsRequest_decode(IncrementalAlterConfigsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     IncrementalAlterConfigsRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     IncrementalAlterConfigsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -455,7 +455,7 @@ size_t IncrementalAlterConfigsRequest_size(const IncrementalAlterConfigsRequest 
 
 int IncrementalAlterConfigsRequest_encode(const IncrementalAlterConfigsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = IncrementalAlterConfigsRequest_check_body(m, v);
     if (rc)

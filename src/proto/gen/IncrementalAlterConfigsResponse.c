@@ -294,7 +294,7 @@ static int IncrementalAlterConfigsResponse_check_body(const IncrementalAlterConf
 int IncrementalAlterConfigsResponse_decode(IncrementalAlterConfigsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     IncrementalAlterConfigsResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     IncrementalAlterConfigsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -304,7 +304,7 @@ size_t IncrementalAlterConfigsResponse_size(const IncrementalAlterConfigsRespons
 
 int IncrementalAlterConfigsResponse_encode(const IncrementalAlterConfigsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = IncrementalAlterConfigsResponse_check_body(m, v);
     if (rc)

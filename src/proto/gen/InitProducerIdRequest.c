@@ -127,7 +127,7 @@ static int InitProducerIdRequest_check_body(const InitProducerIdRequest *m, int1
 int InitProducerIdRequest_decode(InitProducerIdRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     InitProducerIdRequest_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     InitProducerIdRequest_decode_body(m, v, r, a);
     return r->err;
@@ -137,7 +137,7 @@ size_t InitProducerIdRequest_size(const InitProducerIdRequest *m, int16_t v) { r
 
 int InitProducerIdRequest_encode(const InitProducerIdRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = InitProducerIdRequest_check_body(m, v);
     if (rc)

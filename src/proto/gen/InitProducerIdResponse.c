@@ -139,7 +139,7 @@ static int InitProducerIdResponse_check_body(const InitProducerIdResponse *m, in
 int InitProducerIdResponse_decode(InitProducerIdResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     InitProducerIdResponse_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     InitProducerIdResponse_decode_body(m, v, r, a);
     return r->err;
@@ -149,7 +149,7 @@ size_t InitProducerIdResponse_size(const InitProducerIdResponse *m, int16_t v) {
 
 int InitProducerIdResponse_encode(const InitProducerIdResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = InitProducerIdResponse_check_body(m, v);
     if (rc)

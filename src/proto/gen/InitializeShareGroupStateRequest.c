@@ -286,7 +286,7 @@ static int InitializeShareGroupStateRequest_check_body(const InitializeShareGrou
 int InitializeShareGroupStateRequest_decode(InitializeShareGroupStateRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     InitializeShareGroupStateRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     InitializeShareGroupStateRequest_decode_body(m, v, r, a);
     return r->err;
@@ -296,7 +296,7 @@ size_t InitializeShareGroupStateRequest_size(const InitializeShareGroupStateRequ
 
 int InitializeShareGroupStateRequest_encode(const InitializeShareGroupStateRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = InitializeShareGroupStateRequest_check_body(m, v);
     if (rc)

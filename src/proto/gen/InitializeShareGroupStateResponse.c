@@ -281,7 +281,7 @@ static int InitializeShareGroupStateResponse_check_body(const InitializeShareGro
 int InitializeShareGroupStateResponse_decode(InitializeShareGroupStateResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     InitializeShareGroupStateResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     InitializeShareGroupStateResponse_decode_body(m, v, r, a);
     return r->err;
@@ -291,7 +291,7 @@ size_t InitializeShareGroupStateResponse_size(const InitializeShareGroupStateRes
 
 int InitializeShareGroupStateResponse_encode(const InitializeShareGroupStateResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = InitializeShareGroupStateResponse_check_body(m, v);
     if (rc)

@@ -369,7 +369,7 @@ static int JoinGroupRequest_check_body(const JoinGroupRequest *m, int16_t v)
 int JoinGroupRequest_decode(JoinGroupRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     JoinGroupRequest_init(m);
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     JoinGroupRequest_decode_body(m, v, r, a);
     return r->err;
@@ -379,7 +379,7 @@ size_t JoinGroupRequest_size(const JoinGroupRequest *m, int16_t v) { return Join
 
 int JoinGroupRequest_encode(const JoinGroupRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     int rc = JoinGroupRequest_check_body(m, v);
     if (rc)

@@ -407,7 +407,7 @@ static int JoinGroupResponse_check_body(const JoinGroupResponse *m, int16_t v)
 int JoinGroupResponse_decode(JoinGroupResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     JoinGroupResponse_init(m);
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     JoinGroupResponse_decode_body(m, v, r, a);
     return r->err;
@@ -417,7 +417,7 @@ size_t JoinGroupResponse_size(const JoinGroupResponse *m, int16_t v) { return Jo
 
 int JoinGroupResponse_encode(const JoinGroupResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     int rc = JoinGroupResponse_check_body(m, v);
     if (rc)

@@ -72,7 +72,7 @@ static int KRaftVersionRecord_check_body(const KRaftVersionRecord *m, int16_t v)
 int KRaftVersionRecord_decode(KRaftVersionRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     KRaftVersionRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     KRaftVersionRecord_decode_body(m, v, r, a);
     return r->err;
@@ -82,7 +82,7 @@ size_t KRaftVersionRecord_size(const KRaftVersionRecord *m, int16_t v) { return 
 
 int KRaftVersionRecord_encode(const KRaftVersionRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = KRaftVersionRecord_check_body(m, v);
     if (rc)

@@ -1013,7 +1013,7 @@ static int LeaderAndIsrRequest_check_body(const LeaderAndIsrRequest *m, int16_t 
 int LeaderAndIsrRequest_decode(LeaderAndIsrRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     LeaderAndIsrRequest_init(m);
-    if (!(v <= 7))
+    if (!(v >= 0 && v <= 7))
         return LODE_EUNSUPPORTED;
     LeaderAndIsrRequest_decode_body(m, v, r, a);
     return r->err;
@@ -1023,7 +1023,7 @@ size_t LeaderAndIsrRequest_size(const LeaderAndIsrRequest *m, int16_t v) { retur
 
 int LeaderAndIsrRequest_encode(const LeaderAndIsrRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 7))
+    if (!(v >= 0 && v <= 7))
         return LODE_EUNSUPPORTED;
     int rc = LeaderAndIsrRequest_check_body(m, v);
     if (rc)

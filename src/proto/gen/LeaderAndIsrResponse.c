@@ -430,7 +430,7 @@ static int LeaderAndIsrResponse_check_body(const LeaderAndIsrResponse *m, int16_
 int LeaderAndIsrResponse_decode(LeaderAndIsrResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     LeaderAndIsrResponse_init(m);
-    if (!(v <= 7))
+    if (!(v >= 0 && v <= 7))
         return LODE_EUNSUPPORTED;
     LeaderAndIsrResponse_decode_body(m, v, r, a);
     return r->err;
@@ -440,7 +440,7 @@ size_t LeaderAndIsrResponse_size(const LeaderAndIsrResponse *m, int16_t v) { ret
 
 int LeaderAndIsrResponse_encode(const LeaderAndIsrResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 7))
+    if (!(v >= 0 && v <= 7))
         return LODE_EUNSUPPORTED;
     int rc = LeaderAndIsrResponse_check_body(m, v);
     if (rc)

@@ -214,7 +214,7 @@ static int LeaderChangeMessage_check_body(const LeaderChangeMessage *m, int16_t 
 int LeaderChangeMessage_decode(LeaderChangeMessage *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     LeaderChangeMessage_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     LeaderChangeMessage_decode_body(m, v, r, a);
     return r->err;
@@ -224,7 +224,7 @@ size_t LeaderChangeMessage_size(const LeaderChangeMessage *m, int16_t v) { retur
 
 int LeaderChangeMessage_encode(const LeaderChangeMessage *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = LeaderChangeMessage_check_body(m, v);
     if (rc)

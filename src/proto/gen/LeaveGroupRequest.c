@@ -289,7 +289,7 @@ static int LeaveGroupRequest_check_body(const LeaveGroupRequest *m, int16_t v)
 int LeaveGroupRequest_decode(LeaveGroupRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     LeaveGroupRequest_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     LeaveGroupRequest_decode_body(m, v, r, a);
     return r->err;
@@ -299,7 +299,7 @@ size_t LeaveGroupRequest_size(const LeaveGroupRequest *m, int16_t v) { return Le
 
 int LeaveGroupRequest_encode(const LeaveGroupRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = LeaveGroupRequest_check_body(m, v);
     if (rc)

@@ -300,7 +300,7 @@ static int LeaveGroupResponse_check_body(const LeaveGroupResponse *m, int16_t v)
 int LeaveGroupResponse_decode(LeaveGroupResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     LeaveGroupResponse_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     LeaveGroupResponse_decode_body(m, v, r, a);
     return r->err;
@@ -310,7 +310,7 @@ size_t LeaveGroupResponse_size(const LeaveGroupResponse *m, int16_t v) { return 
 
 int LeaveGroupResponse_encode(const LeaveGroupResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = LeaveGroupResponse_check_body(m, v);
     if (rc)

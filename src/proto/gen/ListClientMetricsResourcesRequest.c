@@ -66,7 +66,7 @@ static int ListClientMetricsResourcesRequest_check_body(const ListClientMetricsR
 int ListClientMetricsResourcesRequest_decode(ListClientMetricsResourcesRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ListClientMetricsResourcesRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ListClientMetricsResourcesRequest_decode_body(m, v, r, a);
     return r->err;
@@ -76,7 +76,7 @@ size_t ListClientMetricsResourcesRequest_size(const ListClientMetricsResourcesRe
 
 int ListClientMetricsResourcesRequest_encode(const ListClientMetricsResourcesRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ListClientMetricsResourcesRequest_check_body(m, v);
     if (rc)

@@ -176,7 +176,7 @@ static int ListClientMetricsResourcesResponse_check_body(const ListClientMetrics
 int ListClientMetricsResourcesResponse_decode(ListClientMetricsResourcesResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ListClientMetricsResourcesResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ListClientMetricsResourcesResponse_decode_body(m, v, r, a);
     return r->err;
@@ -186,7 +186,7 @@ size_t ListClientMetricsResourcesResponse_size(const ListClientMetricsResourcesR
 
 int ListClientMetricsResourcesResponse_encode(const ListClientMetricsResourcesResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ListClientMetricsResourcesResponse_check_body(m, v);
     if (rc)

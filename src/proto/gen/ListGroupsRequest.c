@@ -122,7 +122,7 @@ static int ListGroupsRequest_check_body(const ListGroupsRequest *m, int16_t v)
 int ListGroupsRequest_decode(ListGroupsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ListGroupsRequest_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     ListGroupsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -132,7 +132,7 @@ size_t ListGroupsRequest_size(const ListGroupsRequest *m, int16_t v) { return Li
 
 int ListGroupsRequest_encode(const ListGroupsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = ListGroupsRequest_check_body(m, v);
     if (rc)

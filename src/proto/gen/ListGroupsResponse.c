@@ -302,7 +302,7 @@ static int ListGroupsResponse_check_body(const ListGroupsResponse *m, int16_t v)
 int ListGroupsResponse_decode(ListGroupsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ListGroupsResponse_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     ListGroupsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -312,7 +312,7 @@ size_t ListGroupsResponse_size(const ListGroupsResponse *m, int16_t v) { return 
 
 int ListGroupsResponse_encode(const ListGroupsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = ListGroupsResponse_check_body(m, v);
     if (rc)

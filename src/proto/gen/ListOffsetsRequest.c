@@ -465,7 +465,7 @@ static int ListOffsetsRequest_check_body(const ListOffsetsRequest *m, int16_t v)
 int ListOffsetsRequest_decode(ListOffsetsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ListOffsetsRequest_init(m);
-    if (!(v <= 10))
+    if (!(v >= 0 && v <= 10))
         return LODE_EUNSUPPORTED;
     ListOffsetsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -475,7 +475,7 @@ size_t ListOffsetsRequest_size(const ListOffsetsRequest *m, int16_t v) { return 
 
 int ListOffsetsRequest_encode(const ListOffsetsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 10))
+    if (!(v >= 0 && v <= 10))
         return LODE_EUNSUPPORTED;
     int rc = ListOffsetsRequest_check_body(m, v);
     if (rc)

@@ -500,7 +500,7 @@ static int ListOffsetsResponse_check_body(const ListOffsetsResponse *m, int16_t 
 int ListOffsetsResponse_decode(ListOffsetsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ListOffsetsResponse_init(m);
-    if (!(v <= 10))
+    if (!(v >= 0 && v <= 10))
         return LODE_EUNSUPPORTED;
     ListOffsetsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -510,7 +510,7 @@ size_t ListOffsetsResponse_size(const ListOffsetsResponse *m, int16_t v) { retur
 
 int ListOffsetsResponse_encode(const ListOffsetsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 10))
+    if (!(v >= 0 && v <= 10))
         return LODE_EUNSUPPORTED;
     int rc = ListOffsetsResponse_check_body(m, v);
     if (rc)

@@ -194,7 +194,7 @@ static int ListPartitionReassignmentsRequest_check_body(const ListPartitionReass
 int ListPartitionReassignmentsRequest_decode(ListPartitionReassignmentsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ListPartitionReassignmentsRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ListPartitionReassignmentsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -204,7 +204,7 @@ size_t ListPartitionReassignmentsRequest_size(const ListPartitionReassignmentsRe
 
 int ListPartitionReassignmentsRequest_encode(const ListPartitionReassignmentsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ListPartitionReassignmentsRequest_check_body(m, v);
     if (rc)

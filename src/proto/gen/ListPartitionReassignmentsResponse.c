@@ -349,7 +349,7 @@ static int ListPartitionReassignmentsResponse_check_body(const ListPartitionReas
 int ListPartitionReassignmentsResponse_decode(ListPartitionReassignmentsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ListPartitionReassignmentsResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ListPartitionReassignmentsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -359,7 +359,7 @@ size_t ListPartitionReassignmentsResponse_size(const ListPartitionReassignmentsR
 
 int ListPartitionReassignmentsResponse_encode(const ListPartitionReassignmentsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ListPartitionReassignmentsResponse_check_body(m, v);
     if (rc)

@@ -118,7 +118,7 @@ static int ListTransactionsRequest_check_body(const ListTransactionsRequest *m, 
 int ListTransactionsRequest_decode(ListTransactionsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ListTransactionsRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     ListTransactionsRequest_decode_body(m, v, r, a);
     return r->err;
@@ -128,7 +128,7 @@ size_t ListTransactionsRequest_size(const ListTransactionsRequest *m, int16_t v)
 
 int ListTransactionsRequest_encode(const ListTransactionsRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = ListTransactionsRequest_check_body(m, v);
     if (rc)

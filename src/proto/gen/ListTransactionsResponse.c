@@ -209,7 +209,7 @@ static int ListTransactionsResponse_check_body(const ListTransactionsResponse *m
 int ListTransactionsResponse_decode(ListTransactionsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ListTransactionsResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     ListTransactionsResponse_decode_body(m, v, r, a);
     return r->err;
@@ -219,7 +219,7 @@ size_t ListTransactionsResponse_size(const ListTransactionsResponse *m, int16_t 
 
 int ListTransactionsResponse_encode(const ListTransactionsResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = ListTransactionsResponse_check_body(m, v);
     if (rc)

@@ -320,7 +320,7 @@ static int MetadataRequest_check_body(const MetadataRequest *m, int16_t v)
 int MetadataRequest_decode(MetadataRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     MetadataRequest_init(m);
-    if (!(v <= 12))
+    if (!(v >= 0 && v <= 12))
         return LODE_EUNSUPPORTED;
     MetadataRequest_decode_body(m, v, r, a);
     return r->err;
@@ -330,7 +330,7 @@ size_t MetadataRequest_size(const MetadataRequest *m, int16_t v) { return Metada
 
 int MetadataRequest_encode(const MetadataRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 12))
+    if (!(v >= 0 && v <= 12))
         return LODE_EUNSUPPORTED;
     int rc = MetadataRequest_check_body(m, v);
     if (rc)

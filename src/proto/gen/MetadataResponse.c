@@ -947,7 +947,7 @@ static int MetadataResponse_check_body(const MetadataResponse *m, int16_t v)
 int MetadataResponse_decode(MetadataResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     MetadataResponse_init(m);
-    if (!(v <= 12))
+    if (!(v >= 0 && v <= 12))
         return LODE_EUNSUPPORTED;
     MetadataResponse_decode_body(m, v, r, a);
     return r->err;
@@ -957,7 +957,7 @@ size_t MetadataResponse_size(const MetadataResponse *m, int16_t v) { return Meta
 
 int MetadataResponse_encode(const MetadataResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 12))
+    if (!(v >= 0 && v <= 12))
         return LODE_EUNSUPPORTED;
     int rc = MetadataResponse_check_body(m, v);
     if (rc)

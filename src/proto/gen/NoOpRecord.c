@@ -66,7 +66,7 @@ static int NoOpRecord_check_body(const NoOpRecord *m, int16_t v)
 int NoOpRecord_decode(NoOpRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     NoOpRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     NoOpRecord_decode_body(m, v, r, a);
     return r->err;
@@ -76,7 +76,7 @@ size_t NoOpRecord_size(const NoOpRecord *m, int16_t v) { return NoOpRecord_size_
 
 int NoOpRecord_encode(const NoOpRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = NoOpRecord_check_body(m, v);
     if (rc)

@@ -56,7 +56,7 @@ static int OffsetCommitKey_check_body(const OffsetCommitKey *m, int16_t v)
 int OffsetCommitKey_decode(OffsetCommitKey *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     OffsetCommitKey_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     OffsetCommitKey_decode_body(m, v, r, a);
     return r->err;
@@ -66,7 +66,7 @@ size_t OffsetCommitKey_size(const OffsetCommitKey *m, int16_t v) { return Offset
 
 int OffsetCommitKey_encode(const OffsetCommitKey *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = OffsetCommitKey_check_body(m, v);
     if (rc)

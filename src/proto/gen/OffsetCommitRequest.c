@@ -531,7 +531,7 @@ static int OffsetCommitRequest_check_body(const OffsetCommitRequest *m, int16_t 
 int OffsetCommitRequest_decode(OffsetCommitRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     OffsetCommitRequest_init(m);
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     OffsetCommitRequest_decode_body(m, v, r, a);
     return r->err;
@@ -541,7 +541,7 @@ size_t OffsetCommitRequest_size(const OffsetCommitRequest *m, int16_t v) { retur
 
 int OffsetCommitRequest_encode(const OffsetCommitRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     int rc = OffsetCommitRequest_check_body(m, v);
     if (rc)

@@ -401,7 +401,7 @@ static int OffsetCommitResponse_check_body(const OffsetCommitResponse *m, int16_
 int OffsetCommitResponse_decode(OffsetCommitResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     OffsetCommitResponse_init(m);
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     OffsetCommitResponse_decode_body(m, v, r, a);
     return r->err;
@@ -411,7 +411,7 @@ size_t OffsetCommitResponse_size(const OffsetCommitResponse *m, int16_t v) { ret
 
 int OffsetCommitResponse_encode(const OffsetCommitResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     int rc = OffsetCommitResponse_check_body(m, v);
     if (rc)

@@ -152,7 +152,7 @@ static int OffsetCommitValue_check_body(const OffsetCommitValue *m, int16_t v)
 int OffsetCommitValue_decode(OffsetCommitValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     OffsetCommitValue_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     OffsetCommitValue_decode_body(m, v, r, a);
     return r->err;
@@ -162,7 +162,7 @@ size_t OffsetCommitValue_size(const OffsetCommitValue *m, int16_t v) { return Of
 
 int OffsetCommitValue_encode(const OffsetCommitValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = OffsetCommitValue_check_body(m, v);
     if (rc)

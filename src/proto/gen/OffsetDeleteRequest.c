@@ -204,7 +204,7 @@ static int OffsetDeleteRequest_check_body(const OffsetDeleteRequest *m, int16_t 
 int OffsetDeleteRequest_decode(OffsetDeleteRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     OffsetDeleteRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     OffsetDeleteRequest_decode_body(m, v, r, a);
     return r->err;
@@ -214,7 +214,7 @@ size_t OffsetDeleteRequest_size(const OffsetDeleteRequest *m, int16_t v) { retur
 
 int OffsetDeleteRequest_encode(const OffsetDeleteRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = OffsetDeleteRequest_check_body(m, v);
     if (rc)

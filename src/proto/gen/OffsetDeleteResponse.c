@@ -209,7 +209,7 @@ static int OffsetDeleteResponse_check_body(const OffsetDeleteResponse *m, int16_
 int OffsetDeleteResponse_decode(OffsetDeleteResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     OffsetDeleteResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     OffsetDeleteResponse_decode_body(m, v, r, a);
     return r->err;
@@ -219,7 +219,7 @@ size_t OffsetDeleteResponse_size(const OffsetDeleteResponse *m, int16_t v) { ret
 
 int OffsetDeleteResponse_encode(const OffsetDeleteResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = OffsetDeleteResponse_check_body(m, v);
     if (rc)

@@ -624,7 +624,7 @@ static int OffsetFetchRequest_check_body(const OffsetFetchRequest *m, int16_t v)
 int OffsetFetchRequest_decode(OffsetFetchRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     OffsetFetchRequest_init(m);
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     OffsetFetchRequest_decode_body(m, v, r, a);
     return r->err;
@@ -634,7 +634,7 @@ size_t OffsetFetchRequest_size(const OffsetFetchRequest *m, int16_t v) { return 
 
 int OffsetFetchRequest_encode(const OffsetFetchRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     int rc = OffsetFetchRequest_check_body(m, v);
     if (rc)

@@ -921,7 +921,7 @@ static int OffsetFetchResponse_check_body(const OffsetFetchResponse *m, int16_t 
 int OffsetFetchResponse_decode(OffsetFetchResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     OffsetFetchResponse_init(m);
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     OffsetFetchResponse_decode_body(m, v, r, a);
     return r->err;
@@ -931,7 +931,7 @@ size_t OffsetFetchResponse_size(const OffsetFetchResponse *m, int16_t v) { retur
 
 int OffsetFetchResponse_encode(const OffsetFetchResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 9))
+    if (!(v >= 0 && v <= 9))
         return LODE_EUNSUPPORTED;
     int rc = OffsetFetchResponse_check_body(m, v);
     if (rc)

@@ -423,7 +423,7 @@ static int OffsetForLeaderEpochRequest_check_body(const OffsetForLeaderEpochRequ
 int OffsetForLeaderEpochRequest_decode(OffsetForLeaderEpochRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     OffsetForLeaderEpochRequest_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     OffsetForLeaderEpochRequest_decode_body(m, v, r, a);
     return r->err;
@@ -433,7 +433,7 @@ size_t OffsetForLeaderEpochRequest_size(const OffsetForLeaderEpochRequest *m, in
 
 int OffsetForLeaderEpochRequest_encode(const OffsetForLeaderEpochRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = OffsetForLeaderEpochRequest_check_body(m, v);
     if (rc)

@@ -443,7 +443,7 @@ static int OffsetForLeaderEpochResponse_check_body(const OffsetForLeaderEpochRes
 int OffsetForLeaderEpochResponse_decode(OffsetForLeaderEpochResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     OffsetForLeaderEpochResponse_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     OffsetForLeaderEpochResponse_decode_body(m, v, r, a);
     return r->err;
@@ -453,7 +453,7 @@ size_t OffsetForLeaderEpochResponse_size(const OffsetForLeaderEpochResponse *m, 
 
 int OffsetForLeaderEpochResponse_encode(const OffsetForLeaderEpochResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = OffsetForLeaderEpochResponse_check_body(m, v);
     if (rc)

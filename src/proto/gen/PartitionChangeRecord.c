@@ -425,7 +425,7 @@ static int PartitionChangeRecord_check_body(const PartitionChangeRecord *m, int1
 int PartitionChangeRecord_decode(PartitionChangeRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     PartitionChangeRecord_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     PartitionChangeRecord_decode_body(m, v, r, a);
     return r->err;
@@ -435,7 +435,7 @@ size_t PartitionChangeRecord_size(const PartitionChangeRecord *m, int16_t v) { r
 
 int PartitionChangeRecord_encode(const PartitionChangeRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = PartitionChangeRecord_check_body(m, v);
     if (rc)

@@ -306,7 +306,7 @@ static int PartitionRecord_check_body(const PartitionRecord *m, int16_t v)
 int PartitionRecord_decode(PartitionRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     PartitionRecord_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     PartitionRecord_decode_body(m, v, r, a);
     return r->err;
@@ -316,7 +316,7 @@ size_t PartitionRecord_size(const PartitionRecord *m, int16_t v) { return Partit
 
 int PartitionRecord_encode(const PartitionRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = PartitionRecord_check_body(m, v);
     if (rc)

@@ -441,7 +441,7 @@ static int ProduceRequest_check_body(const ProduceRequest *m, int16_t v)
 int ProduceRequest_decode(ProduceRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ProduceRequest_init(m);
-    if (!(v <= 11))
+    if (!(v >= 0 && v <= 11))
         return LODE_EUNSUPPORTED;
     ProduceRequest_decode_body(m, v, r, a);
     return r->err;
@@ -451,7 +451,7 @@ size_t ProduceRequest_size(const ProduceRequest *m, int16_t v) { return ProduceR
 
 int ProduceRequest_encode(const ProduceRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 11))
+    if (!(v >= 0 && v <= 11))
         return LODE_EUNSUPPORTED;
     int rc = ProduceRequest_check_body(m, v);
     if (rc)

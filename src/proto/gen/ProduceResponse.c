@@ -966,7 +966,7 @@ static int ProduceResponse_check_body(const ProduceResponse *m, int16_t v)
 int ProduceResponse_decode(ProduceResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ProduceResponse_init(m);
-    if (!(v <= 11))
+    if (!(v >= 0 && v <= 11))
         return LODE_EUNSUPPORTED;
     ProduceResponse_decode_body(m, v, r, a);
     return r->err;
@@ -976,7 +976,7 @@ size_t ProduceResponse_size(const ProduceResponse *m, int16_t v) { return Produc
 
 int ProduceResponse_encode(const ProduceResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 11))
+    if (!(v >= 0 && v <= 11))
         return LODE_EUNSUPPORTED;
     int rc = ProduceResponse_check_body(m, v);
     if (rc)

@@ -76,7 +76,7 @@ static int ProducerIdsRecord_check_body(const ProducerIdsRecord *m, int16_t v)
 int ProducerIdsRecord_decode(ProducerIdsRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ProducerIdsRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ProducerIdsRecord_decode_body(m, v, r, a);
     return r->err;
@@ -86,7 +86,7 @@ size_t ProducerIdsRecord_size(const ProducerIdsRecord *m, int16_t v) { return Pr
 
 int ProducerIdsRecord_encode(const ProducerIdsRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ProducerIdsRecord_check_body(m, v);
     if (rc)

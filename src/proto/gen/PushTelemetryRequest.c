@@ -84,7 +84,7 @@ static int PushTelemetryRequest_check_body(const PushTelemetryRequest *m, int16_
 int PushTelemetryRequest_decode(PushTelemetryRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     PushTelemetryRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     PushTelemetryRequest_decode_body(m, v, r, a);
     return r->err;
@@ -94,7 +94,7 @@ size_t PushTelemetryRequest_size(const PushTelemetryRequest *m, int16_t v) { ret
 
 int PushTelemetryRequest_encode(const PushTelemetryRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = PushTelemetryRequest_check_body(m, v);
     if (rc)

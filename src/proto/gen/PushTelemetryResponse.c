@@ -72,7 +72,7 @@ static int PushTelemetryResponse_check_body(const PushTelemetryResponse *m, int1
 int PushTelemetryResponse_decode(PushTelemetryResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     PushTelemetryResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     PushTelemetryResponse_decode_body(m, v, r, a);
     return r->err;
@@ -82,7 +82,7 @@ size_t PushTelemetryResponse_size(const PushTelemetryResponse *m, int16_t v) { r
 
 int PushTelemetryResponse_encode(const PushTelemetryResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = PushTelemetryResponse_check_body(m, v);
     if (rc)

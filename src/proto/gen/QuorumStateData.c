@@ -229,7 +229,7 @@ static int QuorumStateData_check_body(const QuorumStateData *m, int16_t v)
 int QuorumStateData_decode(QuorumStateData *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     QuorumStateData_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     QuorumStateData_decode_body(m, v, r, a);
     return r->err;
@@ -239,7 +239,7 @@ size_t QuorumStateData_size(const QuorumStateData *m, int16_t v) { return Quorum
 
 int QuorumStateData_encode(const QuorumStateData *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = QuorumStateData_check_body(m, v);
     if (rc)

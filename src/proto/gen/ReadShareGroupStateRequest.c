@@ -281,7 +281,7 @@ static int ReadShareGroupStateRequest_check_body(const ReadShareGroupStateReques
 int ReadShareGroupStateRequest_decode(ReadShareGroupStateRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ReadShareGroupStateRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ReadShareGroupStateRequest_decode_body(m, v, r, a);
     return r->err;
@@ -291,7 +291,7 @@ size_t ReadShareGroupStateRequest_size(const ReadShareGroupStateRequest *m, int1
 
 int ReadShareGroupStateRequest_encode(const ReadShareGroupStateRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ReadShareGroupStateRequest_check_body(m, v);
     if (rc)

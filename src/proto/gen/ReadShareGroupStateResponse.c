@@ -409,7 +409,7 @@ static int ReadShareGroupStateResponse_check_body(const ReadShareGroupStateRespo
 int ReadShareGroupStateResponse_decode(ReadShareGroupStateResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ReadShareGroupStateResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ReadShareGroupStateResponse_decode_body(m, v, r, a);
     return r->err;
@@ -419,7 +419,7 @@ size_t ReadShareGroupStateResponse_size(const ReadShareGroupStateResponse *m, in
 
 int ReadShareGroupStateResponse_encode(const ReadShareGroupStateResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ReadShareGroupStateResponse_check_body(m, v);
     if (rc)

@@ -281,7 +281,7 @@ static int ReadShareGroupStateSummaryRequest_check_body(const ReadShareGroupStat
 int ReadShareGroupStateSummaryRequest_decode(ReadShareGroupStateSummaryRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ReadShareGroupStateSummaryRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ReadShareGroupStateSummaryRequest_decode_body(m, v, r, a);
     return r->err;
@@ -291,7 +291,7 @@ size_t ReadShareGroupStateSummaryRequest_size(const ReadShareGroupStateSummaryRe
 
 int ReadShareGroupStateSummaryRequest_encode(const ReadShareGroupStateSummaryRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ReadShareGroupStateSummaryRequest_check_body(m, v);
     if (rc)

@@ -291,7 +291,7 @@ static int ReadShareGroupStateSummaryResponse_check_body(const ReadShareGroupSta
 int ReadShareGroupStateSummaryResponse_decode(ReadShareGroupStateSummaryResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ReadShareGroupStateSummaryResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ReadShareGroupStateSummaryResponse_decode_body(m, v, r, a);
     return r->err;
@@ -301,7 +301,7 @@ size_t ReadShareGroupStateSummaryResponse_size(const ReadShareGroupStateSummaryR
 
 int ReadShareGroupStateSummaryResponse_encode(const ReadShareGroupStateSummaryResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ReadShareGroupStateSummaryResponse_check_body(m, v);
     if (rc)

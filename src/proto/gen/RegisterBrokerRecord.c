@@ -387,7 +387,7 @@ static int RegisterBrokerRecord_check_body(const RegisterBrokerRecord *m, int16_
 int RegisterBrokerRecord_decode(RegisterBrokerRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RegisterBrokerRecord_init(m);
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     RegisterBrokerRecord_decode_body(m, v, r, a);
     return r->err;
@@ -397,7 +397,7 @@ size_t RegisterBrokerRecord_size(const RegisterBrokerRecord *m, int16_t v) { ret
 
 int RegisterBrokerRecord_encode(const RegisterBrokerRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 3))
+    if (!(v >= 0 && v <= 3))
         return LODE_EUNSUPPORTED;
     int rc = RegisterBrokerRecord_check_body(m, v);
     if (rc)

@@ -311,7 +311,7 @@ static int RegisterControllerRecord_check_body(const RegisterControllerRecord *m
 int RegisterControllerRecord_decode(RegisterControllerRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RegisterControllerRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     RegisterControllerRecord_decode_body(m, v, r, a);
     return r->err;
@@ -321,7 +321,7 @@ size_t RegisterControllerRecord_size(const RegisterControllerRecord *m, int16_t 
 
 int RegisterControllerRecord_encode(const RegisterControllerRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = RegisterControllerRecord_check_body(m, v);
     if (rc)

@@ -69,7 +69,7 @@ static int RemoveAccessControlEntryRecord_check_body(const RemoveAccessControlEn
 int RemoveAccessControlEntryRecord_decode(RemoveAccessControlEntryRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RemoveAccessControlEntryRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     RemoveAccessControlEntryRecord_decode_body(m, v, r, a);
     return r->err;
@@ -79,7 +79,7 @@ size_t RemoveAccessControlEntryRecord_size(const RemoveAccessControlEntryRecord 
 
 int RemoveAccessControlEntryRecord_encode(const RemoveAccessControlEntryRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = RemoveAccessControlEntryRecord_check_body(m, v);
     if (rc)

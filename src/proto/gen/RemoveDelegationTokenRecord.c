@@ -72,7 +72,7 @@ static int RemoveDelegationTokenRecord_check_body(const RemoveDelegationTokenRec
 int RemoveDelegationTokenRecord_decode(RemoveDelegationTokenRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RemoveDelegationTokenRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     RemoveDelegationTokenRecord_decode_body(m, v, r, a);
     return r->err;
@@ -82,7 +82,7 @@ size_t RemoveDelegationTokenRecord_size(const RemoveDelegationTokenRecord *m, in
 
 int RemoveDelegationTokenRecord_encode(const RemoveDelegationTokenRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = RemoveDelegationTokenRecord_check_body(m, v);
     if (rc)

@@ -76,7 +76,7 @@ static int RemoveRaftVoterRequest_check_body(const RemoveRaftVoterRequest *m, in
 int RemoveRaftVoterRequest_decode(RemoveRaftVoterRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RemoveRaftVoterRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     RemoveRaftVoterRequest_decode_body(m, v, r, a);
     return r->err;
@@ -86,7 +86,7 @@ size_t RemoveRaftVoterRequest_size(const RemoveRaftVoterRequest *m, int16_t v) {
 
 int RemoveRaftVoterRequest_encode(const RemoveRaftVoterRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = RemoveRaftVoterRequest_check_body(m, v);
     if (rc)

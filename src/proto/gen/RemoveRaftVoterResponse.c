@@ -76,7 +76,7 @@ static int RemoveRaftVoterResponse_check_body(const RemoveRaftVoterResponse *m, 
 int RemoveRaftVoterResponse_decode(RemoveRaftVoterResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RemoveRaftVoterResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     RemoveRaftVoterResponse_decode_body(m, v, r, a);
     return r->err;
@@ -86,7 +86,7 @@ size_t RemoveRaftVoterResponse_size(const RemoveRaftVoterResponse *m, int16_t v)
 
 int RemoveRaftVoterResponse_encode(const RemoveRaftVoterResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = RemoveRaftVoterResponse_check_body(m, v);
     if (rc)

@@ -69,7 +69,7 @@ static int RemoveTopicRecord_check_body(const RemoveTopicRecord *m, int16_t v)
 int RemoveTopicRecord_decode(RemoveTopicRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RemoveTopicRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     RemoveTopicRecord_decode_body(m, v, r, a);
     return r->err;
@@ -79,7 +79,7 @@ size_t RemoveTopicRecord_size(const RemoveTopicRecord *m, int16_t v) { return Re
 
 int RemoveTopicRecord_encode(const RemoveTopicRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = RemoveTopicRecord_check_body(m, v);
     if (rc)

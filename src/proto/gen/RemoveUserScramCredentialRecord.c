@@ -75,7 +75,7 @@ static int RemoveUserScramCredentialRecord_check_body(const RemoveUserScramCrede
 int RemoveUserScramCredentialRecord_decode(RemoveUserScramCredentialRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RemoveUserScramCredentialRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     RemoveUserScramCredentialRecord_decode_body(m, v, r, a);
     return r->err;
@@ -85,7 +85,7 @@ size_t RemoveUserScramCredentialRecord_size(const RemoveUserScramCredentialRecor
 
 int RemoveUserScramCredentialRecord_encode(const RemoveUserScramCredentialRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = RemoveUserScramCredentialRecord_check_body(m, v);
     if (rc)

@@ -105,7 +105,7 @@ static int RenewDelegationTokenRequest_check_body(const RenewDelegationTokenRequ
 int RenewDelegationTokenRequest_decode(RenewDelegationTokenRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RenewDelegationTokenRequest_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     RenewDelegationTokenRequest_decode_body(m, v, r, a);
     return r->err;
@@ -115,7 +115,7 @@ size_t RenewDelegationTokenRequest_size(const RenewDelegationTokenRequest *m, in
 
 int RenewDelegationTokenRequest_encode(const RenewDelegationTokenRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = RenewDelegationTokenRequest_check_body(m, v);
     if (rc)

@@ -120,7 +120,7 @@ static int RenewDelegationTokenResponse_check_body(const RenewDelegationTokenRes
 int RenewDelegationTokenResponse_decode(RenewDelegationTokenResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RenewDelegationTokenResponse_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     RenewDelegationTokenResponse_decode_body(m, v, r, a);
     return r->err;
@@ -130,7 +130,7 @@ size_t RenewDelegationTokenResponse_size(const RenewDelegationTokenResponse *m, 
 
 int RenewDelegationTokenResponse_encode(const RenewDelegationTokenResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = RenewDelegationTokenResponse_check_body(m, v);
     if (rc)

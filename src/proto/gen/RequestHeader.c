@@ -130,7 +130,7 @@ static int RequestHeader_check_body(const RequestHeader *m, int16_t v)
 int RequestHeader_decode(RequestHeader *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     RequestHeader_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     RequestHeader_decode_body(m, v, r, a);
     return r->err;
@@ -140,7 +140,7 @@ size_t RequestHeader_size(const RequestHeader *m, int16_t v) { return RequestHea
 
 int RequestHeader_encode(const RequestHeader *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = RequestHeader_check_body(m, v);
     if (rc)

@@ -84,7 +84,7 @@ static int ResponseHeader_check_body(const ResponseHeader *m, int16_t v)
 int ResponseHeader_decode(ResponseHeader *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ResponseHeader_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     ResponseHeader_decode_body(m, v, r, a);
     return r->err;
@@ -94,7 +94,7 @@ size_t ResponseHeader_size(const ResponseHeader *m, int16_t v) { return Response
 
 int ResponseHeader_encode(const ResponseHeader *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = ResponseHeader_check_body(m, v);
     if (rc)

@@ -87,7 +87,7 @@ static int SaslAuthenticateRequest_check_body(const SaslAuthenticateRequest *m, 
 int SaslAuthenticateRequest_decode(SaslAuthenticateRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     SaslAuthenticateRequest_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     SaslAuthenticateRequest_decode_body(m, v, r, a);
     return r->err;
@@ -97,7 +97,7 @@ size_t SaslAuthenticateRequest_size(const SaslAuthenticateRequest *m, int16_t v)
 
 int SaslAuthenticateRequest_encode(const SaslAuthenticateRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = SaslAuthenticateRequest_check_body(m, v);
     if (rc)

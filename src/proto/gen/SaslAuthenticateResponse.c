@@ -143,7 +143,7 @@ static int SaslAuthenticateResponse_check_body(const SaslAuthenticateResponse *m
 int SaslAuthenticateResponse_decode(SaslAuthenticateResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     SaslAuthenticateResponse_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     SaslAuthenticateResponse_decode_body(m, v, r, a);
     return r->err;
@@ -153,7 +153,7 @@ size_t SaslAuthenticateResponse_size(const SaslAuthenticateResponse *m, int16_t 
 
 int SaslAuthenticateResponse_encode(const SaslAuthenticateResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = SaslAuthenticateResponse_check_body(m, v);
     if (rc)

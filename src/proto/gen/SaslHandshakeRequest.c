@@ -47,7 +47,7 @@ static int SaslHandshakeRequest_check_body(const SaslHandshakeRequest *m, int16_
 int SaslHandshakeRequest_decode(SaslHandshakeRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     SaslHandshakeRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     SaslHandshakeRequest_decode_body(m, v, r, a);
     return r->err;
@@ -57,7 +57,7 @@ size_t SaslHandshakeRequest_size(const SaslHandshakeRequest *m, int16_t v) { ret
 
 int SaslHandshakeRequest_encode(const SaslHandshakeRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = SaslHandshakeRequest_check_body(m, v);
     if (rc)

@@ -64,7 +64,7 @@ static int SaslHandshakeResponse_check_body(const SaslHandshakeResponse *m, int1
 int SaslHandshakeResponse_decode(SaslHandshakeResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     SaslHandshakeResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     SaslHandshakeResponse_decode_body(m, v, r, a);
     return r->err;
@@ -74,7 +74,7 @@ size_t SaslHandshakeResponse_size(const SaslHandshakeResponse *m, int16_t v) { r
 
 int SaslHandshakeResponse_encode(const SaslHandshakeResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = SaslHandshakeResponse_check_body(m, v);
     if (rc)

@@ -411,7 +411,7 @@ static int ShareAcknowledgeRequest_check_body(const ShareAcknowledgeRequest *m, 
 int ShareAcknowledgeRequest_decode(ShareAcknowledgeRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareAcknowledgeRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareAcknowledgeRequest_decode_body(m, v, r, a);
     return r->err;
@@ -421,7 +421,7 @@ size_t ShareAcknowledgeRequest_size(const ShareAcknowledgeRequest *m, int16_t v)
 
 int ShareAcknowledgeRequest_encode(const ShareAcknowledgeRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareAcknowledgeRequest_check_body(m, v);
     if (rc)

@@ -500,7 +500,7 @@ static int ShareAcknowledgeResponse_check_body(const ShareAcknowledgeResponse *m
 int ShareAcknowledgeResponse_decode(ShareAcknowledgeResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareAcknowledgeResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareAcknowledgeResponse_decode_body(m, v, r, a);
     return r->err;
@@ -510,7 +510,7 @@ size_t ShareAcknowledgeResponse_size(const ShareAcknowledgeResponse *m, int16_t 
 
 int ShareAcknowledgeResponse_encode(const ShareAcknowledgeResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareAcknowledgeResponse_check_body(m, v);
     if (rc)

@@ -549,7 +549,7 @@ static int ShareFetchRequest_check_body(const ShareFetchRequest *m, int16_t v)
 int ShareFetchRequest_decode(ShareFetchRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareFetchRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareFetchRequest_decode_body(m, v, r, a);
     return r->err;
@@ -559,7 +559,7 @@ size_t ShareFetchRequest_size(const ShareFetchRequest *m, int16_t v) { return Sh
 
 int ShareFetchRequest_encode(const ShareFetchRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareFetchRequest_check_body(m, v);
     if (rc)

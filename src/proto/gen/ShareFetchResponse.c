@@ -630,7 +630,7 @@ static int ShareFetchResponse_check_body(const ShareFetchResponse *m, int16_t v)
 int ShareFetchResponse_decode(ShareFetchResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareFetchResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareFetchResponse_decode_body(m, v, r, a);
     return r->err;
@@ -640,7 +640,7 @@ size_t ShareFetchResponse_size(const ShareFetchResponse *m, int16_t v) { return 
 
 int ShareFetchResponse_encode(const ShareFetchResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareFetchResponse_check_body(m, v);
     if (rc)

@@ -198,7 +198,7 @@ static int ShareGroupCurrentMemberAssignmentValue_check_body(const ShareGroupCur
 int ShareGroupCurrentMemberAssignmentValue_decode(ShareGroupCurrentMemberAssignmentValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupCurrentMemberAssignmentValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupCurrentMemberAssignmentValue_decode_body(m, v, r, a);
     return r->err;
@@ -208,7 +208,7 @@ size_t ShareGroupCurrentMemberAssignmentValue_size(const ShareGroupCurrentMember
 
 int ShareGroupCurrentMemberAssignmentValue_encode(const ShareGroupCurrentMemberAssignmentValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupCurrentMemberAssignmentValue_check_body(m, v);
     if (rc)

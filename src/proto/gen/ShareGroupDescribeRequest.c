@@ -89,7 +89,7 @@ static int ShareGroupDescribeRequest_check_body(const ShareGroupDescribeRequest 
 int ShareGroupDescribeRequest_decode(ShareGroupDescribeRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupDescribeRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupDescribeRequest_decode_body(m, v, r, a);
     return r->err;
@@ -99,7 +99,7 @@ size_t ShareGroupDescribeRequest_size(const ShareGroupDescribeRequest *m, int16_
 
 int ShareGroupDescribeRequest_encode(const ShareGroupDescribeRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupDescribeRequest_check_body(m, v);
     if (rc)

@@ -583,7 +583,7 @@ static int ShareGroupDescribeResponse_check_body(const ShareGroupDescribeRespons
 int ShareGroupDescribeResponse_decode(ShareGroupDescribeResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupDescribeResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupDescribeResponse_decode_body(m, v, r, a);
     return r->err;
@@ -593,7 +593,7 @@ size_t ShareGroupDescribeResponse_size(const ShareGroupDescribeResponse *m, int1
 
 int ShareGroupDescribeResponse_encode(const ShareGroupDescribeResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupDescribeResponse_check_body(m, v);
     if (rc)

@@ -103,7 +103,7 @@ static int ShareGroupHeartbeatRequest_check_body(const ShareGroupHeartbeatReques
 int ShareGroupHeartbeatRequest_decode(ShareGroupHeartbeatRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupHeartbeatRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupHeartbeatRequest_decode_body(m, v, r, a);
     return r->err;
@@ -113,7 +113,7 @@ size_t ShareGroupHeartbeatRequest_size(const ShareGroupHeartbeatRequest *m, int1
 
 int ShareGroupHeartbeatRequest_encode(const ShareGroupHeartbeatRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupHeartbeatRequest_check_body(m, v);
     if (rc)

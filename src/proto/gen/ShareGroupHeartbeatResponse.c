@@ -299,7 +299,7 @@ static int ShareGroupHeartbeatResponse_check_body(const ShareGroupHeartbeatRespo
 int ShareGroupHeartbeatResponse_decode(ShareGroupHeartbeatResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupHeartbeatResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupHeartbeatResponse_decode_body(m, v, r, a);
     return r->err;
@@ -309,7 +309,7 @@ size_t ShareGroupHeartbeatResponse_size(const ShareGroupHeartbeatResponse *m, in
 
 int ShareGroupHeartbeatResponse_encode(const ShareGroupHeartbeatResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupHeartbeatResponse_check_body(m, v);
     if (rc)

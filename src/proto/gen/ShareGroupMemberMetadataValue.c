@@ -102,7 +102,7 @@ static int ShareGroupMemberMetadataValue_check_body(const ShareGroupMemberMetada
 int ShareGroupMemberMetadataValue_decode(ShareGroupMemberMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupMemberMetadataValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupMemberMetadataValue_decode_body(m, v, r, a);
     return r->err;
@@ -112,7 +112,7 @@ size_t ShareGroupMemberMetadataValue_size(const ShareGroupMemberMetadataValue *m
 
 int ShareGroupMemberMetadataValue_encode(const ShareGroupMemberMetadataValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupMemberMetadataValue_check_body(m, v);
     if (rc)

@@ -69,7 +69,7 @@ static int ShareGroupMetadataValue_check_body(const ShareGroupMetadataValue *m, 
 int ShareGroupMetadataValue_decode(ShareGroupMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupMetadataValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupMetadataValue_decode_body(m, v, r, a);
     return r->err;
@@ -79,7 +79,7 @@ size_t ShareGroupMetadataValue_size(const ShareGroupMetadataValue *m, int16_t v)
 
 int ShareGroupMetadataValue_encode(const ShareGroupMetadataValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupMetadataValue_check_body(m, v);
     if (rc)

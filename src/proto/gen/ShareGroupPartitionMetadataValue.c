@@ -305,7 +305,7 @@ static int ShareGroupPartitionMetadataValue_check_body(const ShareGroupPartition
 int ShareGroupPartitionMetadataValue_decode(ShareGroupPartitionMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupPartitionMetadataValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupPartitionMetadataValue_decode_body(m, v, r, a);
     return r->err;
@@ -315,7 +315,7 @@ size_t ShareGroupPartitionMetadataValue_size(const ShareGroupPartitionMetadataVa
 
 int ShareGroupPartitionMetadataValue_encode(const ShareGroupPartitionMetadataValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupPartitionMetadataValue_check_body(m, v);
     if (rc)

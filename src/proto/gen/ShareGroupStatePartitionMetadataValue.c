@@ -306,7 +306,7 @@ static int ShareGroupStatePartitionMetadataValue_check_body(const ShareGroupStat
 int ShareGroupStatePartitionMetadataValue_decode(ShareGroupStatePartitionMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupStatePartitionMetadataValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupStatePartitionMetadataValue_decode_body(m, v, r, a);
     return r->err;
@@ -316,7 +316,7 @@ size_t ShareGroupStatePartitionMetadataValue_size(const ShareGroupStatePartition
 
 int ShareGroupStatePartitionMetadataValue_encode(const ShareGroupStatePartitionMetadataValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupStatePartitionMetadataValue_check_body(m, v);
     if (rc)

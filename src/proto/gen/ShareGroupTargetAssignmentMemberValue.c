@@ -189,7 +189,7 @@ static int ShareGroupTargetAssignmentMemberValue_check_body(const ShareGroupTarg
 int ShareGroupTargetAssignmentMemberValue_decode(ShareGroupTargetAssignmentMemberValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupTargetAssignmentMemberValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupTargetAssignmentMemberValue_decode_body(m, v, r, a);
     return r->err;
@@ -199,7 +199,7 @@ size_t ShareGroupTargetAssignmentMemberValue_size(const ShareGroupTargetAssignme
 
 int ShareGroupTargetAssignmentMemberValue_encode(const ShareGroupTargetAssignmentMemberValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupTargetAssignmentMemberValue_check_body(m, v);
     if (rc)

@@ -69,7 +69,7 @@ static int ShareGroupTargetAssignmentMetadataValue_check_body(const ShareGroupTa
 int ShareGroupTargetAssignmentMetadataValue_decode(ShareGroupTargetAssignmentMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareGroupTargetAssignmentMetadataValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareGroupTargetAssignmentMetadataValue_decode_body(m, v, r, a);
     return r->err;
@@ -79,7 +79,7 @@ size_t ShareGroupTargetAssignmentMetadataValue_size(const ShareGroupTargetAssign
 
 int ShareGroupTargetAssignmentMetadataValue_encode(const ShareGroupTargetAssignmentMetadataValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareGroupTargetAssignmentMetadataValue_check_body(m, v);
     if (rc)

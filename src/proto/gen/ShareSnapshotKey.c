@@ -53,7 +53,7 @@ static int ShareSnapshotKey_check_body(const ShareSnapshotKey *m, int16_t v)
 int ShareSnapshotKey_decode(ShareSnapshotKey *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareSnapshotKey_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareSnapshotKey_decode_body(m, v, r, a);
     return r->err;
@@ -63,7 +63,7 @@ size_t ShareSnapshotKey_size(const ShareSnapshotKey *m, int16_t v) { return Shar
 
 int ShareSnapshotKey_encode(const ShareSnapshotKey *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareSnapshotKey_check_body(m, v);
     if (rc)

@@ -194,7 +194,7 @@ static int ShareSnapshotValue_check_body(const ShareSnapshotValue *m, int16_t v)
 int ShareSnapshotValue_decode(ShareSnapshotValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareSnapshotValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareSnapshotValue_decode_body(m, v, r, a);
     return r->err;
@@ -204,7 +204,7 @@ size_t ShareSnapshotValue_size(const ShareSnapshotValue *m, int16_t v) { return 
 
 int ShareSnapshotValue_encode(const ShareSnapshotValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareSnapshotValue_check_body(m, v);
     if (rc)

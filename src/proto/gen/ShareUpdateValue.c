@@ -191,7 +191,7 @@ static int ShareUpdateValue_check_body(const ShareUpdateValue *m, int16_t v)
 int ShareUpdateValue_decode(ShareUpdateValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ShareUpdateValue_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ShareUpdateValue_decode_body(m, v, r, a);
     return r->err;
@@ -201,7 +201,7 @@ size_t ShareUpdateValue_size(const ShareUpdateValue *m, int16_t v) { return Shar
 
 int ShareUpdateValue_encode(const ShareUpdateValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ShareUpdateValue_check_body(m, v);
     if (rc)

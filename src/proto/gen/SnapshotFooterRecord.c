@@ -69,7 +69,7 @@ static int SnapshotFooterRecord_check_body(const SnapshotFooterRecord *m, int16_
 int SnapshotFooterRecord_decode(SnapshotFooterRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     SnapshotFooterRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     SnapshotFooterRecord_decode_body(m, v, r, a);
     return r->err;
@@ -79,7 +79,7 @@ size_t SnapshotFooterRecord_size(const SnapshotFooterRecord *m, int16_t v) { ret
 
 int SnapshotFooterRecord_encode(const SnapshotFooterRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = SnapshotFooterRecord_check_body(m, v);
     if (rc)

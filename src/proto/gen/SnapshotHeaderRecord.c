@@ -72,7 +72,7 @@ static int SnapshotHeaderRecord_check_body(const SnapshotHeaderRecord *m, int16_
 int SnapshotHeaderRecord_decode(SnapshotHeaderRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     SnapshotHeaderRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     SnapshotHeaderRecord_decode_body(m, v, r, a);
     return r->err;
@@ -82,7 +82,7 @@ size_t SnapshotHeaderRecord_size(const SnapshotHeaderRecord *m, int16_t v) { ret
 
 int SnapshotHeaderRecord_encode(const SnapshotHeaderRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = SnapshotHeaderRecord_check_body(m, v);
     if (rc)

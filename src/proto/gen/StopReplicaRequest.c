@@ -757,7 +757,7 @@ static int StopReplicaRequest_check_body(const StopReplicaRequest *m, int16_t v)
 int StopReplicaRequest_decode(StopReplicaRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     StopReplicaRequest_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     StopReplicaRequest_decode_body(m, v, r, a);
     return r->err;
@@ -767,7 +767,7 @@ size_t StopReplicaRequest_size(const StopReplicaRequest *m, int16_t v) { return 
 
 int StopReplicaRequest_encode(const StopReplicaRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = StopReplicaRequest_check_body(m, v);
     if (rc)

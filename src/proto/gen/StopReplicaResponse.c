@@ -273,7 +273,7 @@ static int StopReplicaResponse_check_body(const StopReplicaResponse *m, int16_t 
 int StopReplicaResponse_decode(StopReplicaResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     StopReplicaResponse_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     StopReplicaResponse_decode_body(m, v, r, a);
     return r->err;
@@ -283,7 +283,7 @@ size_t StopReplicaResponse_size(const StopReplicaResponse *m, int16_t v) { retur
 
 int StopReplicaResponse_encode(const StopReplicaResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = StopReplicaResponse_check_body(m, v);
     if (rc)

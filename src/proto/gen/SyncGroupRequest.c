@@ -339,7 +339,7 @@ static int SyncGroupRequest_check_body(const SyncGroupRequest *m, int16_t v)
 int SyncGroupRequest_decode(SyncGroupRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     SyncGroupRequest_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     SyncGroupRequest_decode_body(m, v, r, a);
     return r->err;
@@ -349,7 +349,7 @@ size_t SyncGroupRequest_size(const SyncGroupRequest *m, int16_t v) { return Sync
 
 int SyncGroupRequest_encode(const SyncGroupRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = SyncGroupRequest_check_body(m, v);
     if (rc)

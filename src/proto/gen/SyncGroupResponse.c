@@ -143,7 +143,7 @@ static int SyncGroupResponse_check_body(const SyncGroupResponse *m, int16_t v)
 int SyncGroupResponse_decode(SyncGroupResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     SyncGroupResponse_init(m);
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     SyncGroupResponse_decode_body(m, v, r, a);
     return r->err;
@@ -153,7 +153,7 @@ size_t SyncGroupResponse_size(const SyncGroupResponse *m, int16_t v) { return Sy
 
 int SyncGroupResponse_encode(const SyncGroupResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 5))
+    if (!(v >= 0 && v <= 5))
         return LODE_EUNSUPPORTED;
     int rc = SyncGroupResponse_check_body(m, v);
     if (rc)

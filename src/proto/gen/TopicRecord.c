@@ -75,7 +75,7 @@ static int TopicRecord_check_body(const TopicRecord *m, int16_t v)
 int TopicRecord_decode(TopicRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     TopicRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     TopicRecord_decode_body(m, v, r, a);
     return r->err;
@@ -85,7 +85,7 @@ size_t TopicRecord_size(const TopicRecord *m, int16_t v) { return TopicRecord_si
 
 int TopicRecord_encode(const TopicRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = TopicRecord_check_body(m, v);
     if (rc)

@@ -47,7 +47,7 @@ static int TransactionLogKey_check_body(const TransactionLogKey *m, int16_t v)
 int TransactionLogKey_decode(TransactionLogKey *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     TransactionLogKey_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     TransactionLogKey_decode_body(m, v, r, a);
     return r->err;
@@ -57,7 +57,7 @@ size_t TransactionLogKey_size(const TransactionLogKey *m, int16_t v) { return Tr
 
 int TransactionLogKey_encode(const TransactionLogKey *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = TransactionLogKey_check_body(m, v);
     if (rc)

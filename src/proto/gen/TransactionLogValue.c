@@ -380,7 +380,7 @@ static int TransactionLogValue_check_body(const TransactionLogValue *m, int16_t 
 int TransactionLogValue_decode(TransactionLogValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     TransactionLogValue_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     TransactionLogValue_decode_body(m, v, r, a);
     return r->err;
@@ -390,7 +390,7 @@ size_t TransactionLogValue_size(const TransactionLogValue *m, int16_t v) { retur
 
 int TransactionLogValue_encode(const TransactionLogValue *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = TransactionLogValue_check_body(m, v);
     if (rc)

@@ -541,7 +541,7 @@ static int TxnOffsetCommitRequest_check_body(const TxnOffsetCommitRequest *m, in
 int TxnOffsetCommitRequest_decode(TxnOffsetCommitRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     TxnOffsetCommitRequest_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     TxnOffsetCommitRequest_decode_body(m, v, r, a);
     return r->err;
@@ -551,7 +551,7 @@ size_t TxnOffsetCommitRequest_size(const TxnOffsetCommitRequest *m, int16_t v) {
 
 int TxnOffsetCommitRequest_encode(const TxnOffsetCommitRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = TxnOffsetCommitRequest_check_body(m, v);
     if (rc)

@@ -401,7 +401,7 @@ static int TxnOffsetCommitResponse_check_body(const TxnOffsetCommitResponse *m, 
 int TxnOffsetCommitResponse_decode(TxnOffsetCommitResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     TxnOffsetCommitResponse_init(m);
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     TxnOffsetCommitResponse_decode_body(m, v, r, a);
     return r->err;
@@ -411,7 +411,7 @@ size_t TxnOffsetCommitResponse_size(const TxnOffsetCommitResponse *m, int16_t v)
 
 int TxnOffsetCommitResponse_encode(const TxnOffsetCommitResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 4))
+    if (!(v >= 0 && v <= 4))
         return LODE_EUNSUPPORTED;
     int rc = TxnOffsetCommitResponse_check_body(m, v);
     if (rc)

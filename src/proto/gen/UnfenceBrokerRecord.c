@@ -72,7 +72,7 @@ static int UnfenceBrokerRecord_check_body(const UnfenceBrokerRecord *m, int16_t 
 int UnfenceBrokerRecord_decode(UnfenceBrokerRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UnfenceBrokerRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     UnfenceBrokerRecord_decode_body(m, v, r, a);
     return r->err;
@@ -82,7 +82,7 @@ size_t UnfenceBrokerRecord_size(const UnfenceBrokerRecord *m, int16_t v) { retur
 
 int UnfenceBrokerRecord_encode(const UnfenceBrokerRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = UnfenceBrokerRecord_check_body(m, v);
     if (rc)

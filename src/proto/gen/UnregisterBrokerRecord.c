@@ -72,7 +72,7 @@ static int UnregisterBrokerRecord_check_body(const UnregisterBrokerRecord *m, in
 int UnregisterBrokerRecord_decode(UnregisterBrokerRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UnregisterBrokerRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     UnregisterBrokerRecord_decode_body(m, v, r, a);
     return r->err;
@@ -82,7 +82,7 @@ size_t UnregisterBrokerRecord_size(const UnregisterBrokerRecord *m, int16_t v) {
 
 int UnregisterBrokerRecord_encode(const UnregisterBrokerRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = UnregisterBrokerRecord_check_body(m, v);
     if (rc)

@@ -69,7 +69,7 @@ static int UnregisterBrokerRequest_check_body(const UnregisterBrokerRequest *m, 
 int UnregisterBrokerRequest_decode(UnregisterBrokerRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UnregisterBrokerRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     UnregisterBrokerRequest_decode_body(m, v, r, a);
     return r->err;
@@ -79,7 +79,7 @@ size_t UnregisterBrokerRequest_size(const UnregisterBrokerRequest *m, int16_t v)
 
 int UnregisterBrokerRequest_encode(const UnregisterBrokerRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = UnregisterBrokerRequest_check_body(m, v);
     if (rc)

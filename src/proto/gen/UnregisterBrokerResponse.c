@@ -76,7 +76,7 @@ static int UnregisterBrokerResponse_check_body(const UnregisterBrokerResponse *m
 int UnregisterBrokerResponse_decode(UnregisterBrokerResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UnregisterBrokerResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     UnregisterBrokerResponse_decode_body(m, v, r, a);
     return r->err;
@@ -86,7 +86,7 @@ size_t UnregisterBrokerResponse_size(const UnregisterBrokerResponse *m, int16_t 
 
 int UnregisterBrokerResponse_encode(const UnregisterBrokerResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = UnregisterBrokerResponse_check_body(m, v);
     if (rc)

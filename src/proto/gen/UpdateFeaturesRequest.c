@@ -217,7 +217,7 @@ static int UpdateFeaturesRequest_check_body(const UpdateFeaturesRequest *m, int1
 int UpdateFeaturesRequest_decode(UpdateFeaturesRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UpdateFeaturesRequest_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     UpdateFeaturesRequest_decode_body(m, v, r, a);
     return r->err;
@@ -227,7 +227,7 @@ size_t UpdateFeaturesRequest_size(const UpdateFeaturesRequest *m, int16_t v) { r
 
 int UpdateFeaturesRequest_encode(const UpdateFeaturesRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = UpdateFeaturesRequest_check_body(m, v);
     if (rc)

@@ -197,7 +197,7 @@ static int UpdateFeaturesResponse_check_body(const UpdateFeaturesResponse *m, in
 int UpdateFeaturesResponse_decode(UpdateFeaturesResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UpdateFeaturesResponse_init(m);
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     UpdateFeaturesResponse_decode_body(m, v, r, a);
     return r->err;
@@ -207,7 +207,7 @@ size_t UpdateFeaturesResponse_size(const UpdateFeaturesResponse *m, int16_t v) {
 
 int UpdateFeaturesResponse_encode(const UpdateFeaturesResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 2))
+    if (!(v >= 0 && v <= 2))
         return LODE_EUNSUPPORTED;
     int rc = UpdateFeaturesResponse_check_body(m, v);
     if (rc)

@@ -1168,7 +1168,7 @@ static int UpdateMetadataRequest_check_body(const UpdateMetadataRequest *m, int1
 int UpdateMetadataRequest_decode(UpdateMetadataRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UpdateMetadataRequest_init(m);
-    if (!(v <= 8))
+    if (!(v >= 0 && v <= 8))
         return LODE_EUNSUPPORTED;
     UpdateMetadataRequest_decode_body(m, v, r, a);
     return r->err;
@@ -1178,7 +1178,7 @@ size_t UpdateMetadataRequest_size(const UpdateMetadataRequest *m, int16_t v) { r
 
 int UpdateMetadataRequest_encode(const UpdateMetadataRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 8))
+    if (!(v >= 0 && v <= 8))
         return LODE_EUNSUPPORTED;
     int rc = UpdateMetadataRequest_check_body(m, v);
     if (rc)

@@ -84,7 +84,7 @@ static int UpdateMetadataResponse_check_body(const UpdateMetadataResponse *m, in
 int UpdateMetadataResponse_decode(UpdateMetadataResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UpdateMetadataResponse_init(m);
-    if (!(v <= 8))
+    if (!(v >= 0 && v <= 8))
         return LODE_EUNSUPPORTED;
     UpdateMetadataResponse_decode_body(m, v, r, a);
     return r->err;
@@ -94,7 +94,7 @@ size_t UpdateMetadataResponse_size(const UpdateMetadataResponse *m, int16_t v) {
 
 int UpdateMetadataResponse_encode(const UpdateMetadataResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 8))
+    if (!(v >= 0 && v <= 8))
         return LODE_EUNSUPPORTED;
     int rc = UpdateMetadataResponse_check_body(m, v);
     if (rc)

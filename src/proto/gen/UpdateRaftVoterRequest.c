@@ -283,7 +283,7 @@ static int UpdateRaftVoterRequest_check_body(const UpdateRaftVoterRequest *m, in
 int UpdateRaftVoterRequest_decode(UpdateRaftVoterRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UpdateRaftVoterRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     UpdateRaftVoterRequest_decode_body(m, v, r, a);
     return r->err;
@@ -293,7 +293,7 @@ size_t UpdateRaftVoterRequest_size(const UpdateRaftVoterRequest *m, int16_t v) {
 
 int UpdateRaftVoterRequest_encode(const UpdateRaftVoterRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = UpdateRaftVoterRequest_check_body(m, v);
     if (rc)

@@ -196,7 +196,7 @@ static int UpdateRaftVoterResponse_check_body(const UpdateRaftVoterResponse *m, 
 int UpdateRaftVoterResponse_decode(UpdateRaftVoterResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UpdateRaftVoterResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     UpdateRaftVoterResponse_decode_body(m, v, r, a);
     return r->err;
@@ -206,7 +206,7 @@ size_t UpdateRaftVoterResponse_size(const UpdateRaftVoterResponse *m, int16_t v)
 
 int UpdateRaftVoterResponse_encode(const UpdateRaftVoterResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = UpdateRaftVoterResponse_check_body(m, v);
     if (rc)

@@ -96,7 +96,7 @@ static int UserScramCredentialRecord_check_body(const UserScramCredentialRecord 
 int UserScramCredentialRecord_decode(UserScramCredentialRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     UserScramCredentialRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     UserScramCredentialRecord_decode_body(m, v, r, a);
     return r->err;
@@ -106,7 +106,7 @@ size_t UserScramCredentialRecord_size(const UserScramCredentialRecord *m, int16_
 
 int UserScramCredentialRecord_encode(const UserScramCredentialRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = UserScramCredentialRecord_check_body(m, v);
     if (rc)

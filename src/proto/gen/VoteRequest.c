@@ -329,7 +329,7 @@ static int VoteRequest_check_body(const VoteRequest *m, int16_t v)
 int VoteRequest_decode(VoteRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     VoteRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     VoteRequest_decode_body(m, v, r, a);
     return r->err;
@@ -339,7 +339,7 @@ size_t VoteRequest_size(const VoteRequest *m, int16_t v) { return VoteRequest_si
 
 int VoteRequest_encode(const VoteRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = VoteRequest_check_body(m, v);
     if (rc)

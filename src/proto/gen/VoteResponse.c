@@ -460,7 +460,7 @@ static int VoteResponse_check_body(const VoteResponse *m, int16_t v)
 int VoteResponse_decode(VoteResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     VoteResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     VoteResponse_decode_body(m, v, r, a);
     return r->err;
@@ -470,7 +470,7 @@ size_t VoteResponse_size(const VoteResponse *m, int16_t v) { return VoteResponse
 
 int VoteResponse_encode(const VoteResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = VoteResponse_check_body(m, v);
     if (rc)

@@ -383,7 +383,7 @@ static int VotersRecord_check_body(const VotersRecord *m, int16_t v)
 int VotersRecord_decode(VotersRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     VotersRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     VotersRecord_decode_body(m, v, r, a);
     return r->err;
@@ -393,7 +393,7 @@ size_t VotersRecord_size(const VotersRecord *m, int16_t v) { return VotersRecord
 
 int VotersRecord_encode(const VotersRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = VotersRecord_check_body(m, v);
     if (rc)

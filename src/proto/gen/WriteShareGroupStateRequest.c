@@ -409,7 +409,7 @@ static int WriteShareGroupStateRequest_check_body(const WriteShareGroupStateRequ
 int WriteShareGroupStateRequest_decode(WriteShareGroupStateRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     WriteShareGroupStateRequest_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     WriteShareGroupStateRequest_decode_body(m, v, r, a);
     return r->err;
@@ -419,7 +419,7 @@ size_t WriteShareGroupStateRequest_size(const WriteShareGroupStateRequest *m, in
 
 int WriteShareGroupStateRequest_encode(const WriteShareGroupStateRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = WriteShareGroupStateRequest_check_body(m, v);
     if (rc)

@@ -281,7 +281,7 @@ static int WriteShareGroupStateResponse_check_body(const WriteShareGroupStateRes
 int WriteShareGroupStateResponse_decode(WriteShareGroupStateResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     WriteShareGroupStateResponse_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     WriteShareGroupStateResponse_decode_body(m, v, r, a);
     return r->err;
@@ -291,7 +291,7 @@ size_t WriteShareGroupStateResponse_size(const WriteShareGroupStateResponse *m, 
 
 int WriteShareGroupStateResponse_encode(const WriteShareGroupStateResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = WriteShareGroupStateResponse_check_body(m, v);
     if (rc)

@@ -474,7 +474,7 @@ static int WriteTxnMarkersRequest_check_body(const WriteTxnMarkersRequest *m, in
 int WriteTxnMarkersRequest_decode(WriteTxnMarkersRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     WriteTxnMarkersRequest_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     WriteTxnMarkersRequest_decode_body(m, v, r, a);
     return r->err;
@@ -484,7 +484,7 @@ size_t WriteTxnMarkersRequest_size(const WriteTxnMarkersRequest *m, int16_t v) {
 
 int WriteTxnMarkersRequest_encode(const WriteTxnMarkersRequest *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = WriteTxnMarkersRequest_check_body(m, v);
     if (rc)

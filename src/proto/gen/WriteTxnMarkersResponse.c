@@ -531,7 +531,7 @@ static int WriteTxnMarkersResponse_check_body(const WriteTxnMarkersResponse *m, 
 int WriteTxnMarkersResponse_decode(WriteTxnMarkersResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     WriteTxnMarkersResponse_init(m);
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     WriteTxnMarkersResponse_decode_body(m, v, r, a);
     return r->err;
@@ -541,7 +541,7 @@ size_t WriteTxnMarkersResponse_size(const WriteTxnMarkersResponse *m, int16_t v)
 
 int WriteTxnMarkersResponse_encode(const WriteTxnMarkersResponse *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 1))
+    if (!(v >= 0 && v <= 1))
         return LODE_EUNSUPPORTED;
     int rc = WriteTxnMarkersResponse_check_body(m, v);
     if (rc)

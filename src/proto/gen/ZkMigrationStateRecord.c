@@ -69,7 +69,7 @@ static int ZkMigrationStateRecord_check_body(const ZkMigrationStateRecord *m, in
 int ZkMigrationStateRecord_decode(ZkMigrationStateRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
 {
     ZkMigrationStateRecord_init(m);
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     ZkMigrationStateRecord_decode_body(m, v, r, a);
     return r->err;
@@ -79,7 +79,7 @@ size_t ZkMigrationStateRecord_size(const ZkMigrationStateRecord *m, int16_t v) {
 
 int ZkMigrationStateRecord_encode(const ZkMigrationStateRecord *m, int16_t v, lode_buf_t *out)
 {
-    if (!(v <= 0))
+    if (!(v >= 0 && v <= 0))
         return LODE_EUNSUPPORTED;
     int rc = ZkMigrationStateRecord_check_body(m, v);
     if (rc)
