@@ -25,7 +25,10 @@
 static int quick;
 static volatile uint64_t sink;
 
-static int64_t now_ns(void) { return lode_clock_monotonic_ns(lode_clock_real()); }
+static int64_t now_ns(void)
+{
+    return lode_clock_monotonic_ns(lode_clock_real());
+}
 
 static int cmp(const void *a, const void *b)
 {

@@ -36,7 +36,10 @@ void lode_dop_init(lode_dop_t *op, const lode_dop_ops_t *ops)
     op->purgatory = NULL;
 }
 
-void lode_dop_keep(lode_dop_t *op) { __atomic_add_fetch(&op->refs, 1, __ATOMIC_RELAXED); }
+void lode_dop_keep(lode_dop_t *op)
+{
+    __atomic_add_fetch(&op->refs, 1, __ATOMIC_RELAXED);
+}
 
 void lode_dop_release(lode_dop_t *op)
 {
@@ -201,8 +204,8 @@ void lode_purgatory_free(lode_purgatory_t *p)
         for (size_t i = 0; i < w->n; i++) {
             lode_dop_t *op = w->ops[i];
             int expected = 0;
-            if (__atomic_compare_exchange_n(&op->completed, &expected, 1, false,
-                                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            if (__atomic_compare_exchange_n(&op->completed, &expected, 1, false, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE)) {
                 if (lode_timer_cancel(p->timer, &op->timer_task))
                     lode_dop_release(op);
                 if (op->ops->on_expiration)

@@ -54,9 +54,9 @@ size_t lode_fs_cache_sessions(lode_fs_cache_t *c);
 size_t lode_fs_cache_slots_used(lode_fs_cache_t *c);
 
 typedef enum {
-    LODE_FS_SESSIONLESS,  /* full fetch, no session (id 0 in the response) */
-    LODE_FS_FULL,         /* full fetch that may create a session at the end */
-    LODE_FS_INCREMENTAL,  /* fetch within an existing session */
+    LODE_FS_SESSIONLESS, /* full fetch, no session (id 0 in the response) */
+    LODE_FS_FULL,        /* full fetch that may create a session at the end */
+    LODE_FS_INCREMENTAL, /* fetch within an existing session */
 } lode_fs_kind_t;
 
 /* One fetch request's view of the cache. */

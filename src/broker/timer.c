@@ -88,10 +88,13 @@ lode_timer_t *lode_timer_new(lode_clock_t *clock)
     return t;
 }
 
-int64_t lode_timer_now_ms(lode_timer_t *t) { return lode_clock_monotonic_ms(t->clock); }
+int64_t lode_timer_now_ms(lode_timer_t *t)
+{
+    return lode_clock_monotonic_ms(t->clock);
+}
 
-void lode_timer_add(lode_timer_t *t, lode_timer_task_t *task, int64_t deadline_ms,
-                    lode_timer_fn fn, void *arg)
+void lode_timer_add(lode_timer_t *t, lode_timer_task_t *task, int64_t deadline_ms, lode_timer_fn fn,
+                    void *arg)
 {
     task->deadline_ms = deadline_ms;
     task->fn = fn;

@@ -44,8 +44,8 @@ void lode_timer_free(lode_timer_t *t);
 
 /* Schedules fn(arg) at monotonic time deadline_ms (lode_clock_monotonic_ms)
  * using the caller's `task` (not queued already). */
-void lode_timer_add(lode_timer_t *t, lode_timer_task_t *task, int64_t deadline_ms,
-                    lode_timer_fn fn, void *arg);
+void lode_timer_add(lode_timer_t *t, lode_timer_task_t *task, int64_t deadline_ms, lode_timer_fn fn,
+                    void *arg);
 /* Cancels; true when the callback will never run. */
 bool lode_timer_cancel(lode_timer_t *t, lode_timer_task_t *task);
 /* Runs every task due now (manual mode); returns how many ran. */

@@ -27,7 +27,10 @@ typedef struct lode_buf {
     size_t cap;
 } lode_buf_t;
 
-#define LODE_BUF_INIT {NULL, 0, 0}
+#define LODE_BUF_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void lode_buf_init(lode_buf_t *b);
 void lode_buf_free(lode_buf_t *b);
@@ -42,7 +45,10 @@ static inline void lode_buf_reserve(lode_buf_t *b, size_t extra)
         lode_buf__grow(b, extra);
 }
 
-static inline void lode_buf_reset(lode_buf_t *b) { b->len = 0; }
+static inline void lode_buf_reset(lode_buf_t *b)
+{
+    b->len = 0;
+}
 
 /* Appends n uninitialized bytes and returns a pointer to them. */
 static inline uint8_t *lode_buf_extend(lode_buf_t *b, size_t n)
@@ -90,15 +96,42 @@ static inline uint64_t lode_be64_load(const uint8_t *p)
     return (uint64_t)lode_be32_load(p) << 32 | lode_be32_load(p + 4);
 }
 
-static inline void lode_buf_put_u8(lode_buf_t *b, uint8_t v) { *lode_buf_extend(b, 1) = v; }
-static inline void lode_buf_put_i8(lode_buf_t *b, int8_t v) { lode_buf_put_u8(b, (uint8_t)v); }
-static inline void lode_buf_put_bool(lode_buf_t *b, bool v) { lode_buf_put_u8(b, v ? 1 : 0); }
-static inline void lode_buf_put_u16(lode_buf_t *b, uint16_t v) { lode_be16_store(lode_buf_extend(b, 2), v); }
-static inline void lode_buf_put_i16(lode_buf_t *b, int16_t v) { lode_buf_put_u16(b, (uint16_t)v); }
-static inline void lode_buf_put_u32(lode_buf_t *b, uint32_t v) { lode_be32_store(lode_buf_extend(b, 4), v); }
-static inline void lode_buf_put_i32(lode_buf_t *b, int32_t v) { lode_buf_put_u32(b, (uint32_t)v); }
-static inline void lode_buf_put_u64(lode_buf_t *b, uint64_t v) { lode_be64_store(lode_buf_extend(b, 8), v); }
-static inline void lode_buf_put_i64(lode_buf_t *b, int64_t v) { lode_buf_put_u64(b, (uint64_t)v); }
+static inline void lode_buf_put_u8(lode_buf_t *b, uint8_t v)
+{
+    *lode_buf_extend(b, 1) = v;
+}
+static inline void lode_buf_put_i8(lode_buf_t *b, int8_t v)
+{
+    lode_buf_put_u8(b, (uint8_t)v);
+}
+static inline void lode_buf_put_bool(lode_buf_t *b, bool v)
+{
+    lode_buf_put_u8(b, v ? 1 : 0);
+}
+static inline void lode_buf_put_u16(lode_buf_t *b, uint16_t v)
+{
+    lode_be16_store(lode_buf_extend(b, 2), v);
+}
+static inline void lode_buf_put_i16(lode_buf_t *b, int16_t v)
+{
+    lode_buf_put_u16(b, (uint16_t)v);
+}
+static inline void lode_buf_put_u32(lode_buf_t *b, uint32_t v)
+{
+    lode_be32_store(lode_buf_extend(b, 4), v);
+}
+static inline void lode_buf_put_i32(lode_buf_t *b, int32_t v)
+{
+    lode_buf_put_u32(b, (uint32_t)v);
+}
+static inline void lode_buf_put_u64(lode_buf_t *b, uint64_t v)
+{
+    lode_be64_store(lode_buf_extend(b, 8), v);
+}
+static inline void lode_buf_put_i64(lode_buf_t *b, int64_t v)
+{
+    lode_buf_put_u64(b, (uint64_t)v);
+}
 static inline void lode_buf_put_f64(lode_buf_t *b, double v)
 {
     uint64_t u;
@@ -118,13 +151,34 @@ static inline void lode_buf_put_uvarlong(lode_buf_t *b, uint64_t v)
     p[n++] = (uint8_t)v;
     b->len -= 10 - n;
 }
-static inline void lode_buf_put_uvarint(lode_buf_t *b, uint32_t v) { lode_buf_put_uvarlong(b, v); }
-static inline uint32_t lode_zigzag32(int32_t v) { return ((uint32_t)v << 1) ^ (uint32_t)(v >> 31); }
-static inline uint64_t lode_zigzag64(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static inline int32_t lode_unzigzag32(uint32_t v) { return (int32_t)(v >> 1) ^ -(int32_t)(v & 1); }
-static inline int64_t lode_unzigzag64(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
-static inline void lode_buf_put_varint(lode_buf_t *b, int32_t v) { lode_buf_put_uvarlong(b, lode_zigzag32(v)); }
-static inline void lode_buf_put_varlong(lode_buf_t *b, int64_t v) { lode_buf_put_uvarlong(b, lode_zigzag64(v)); }
+static inline void lode_buf_put_uvarint(lode_buf_t *b, uint32_t v)
+{
+    lode_buf_put_uvarlong(b, v);
+}
+static inline uint32_t lode_zigzag32(int32_t v)
+{
+    return ((uint32_t)v << 1) ^ (uint32_t)(v >> 31);
+}
+static inline uint64_t lode_zigzag64(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+static inline int32_t lode_unzigzag32(uint32_t v)
+{
+    return (int32_t)(v >> 1) ^ -(int32_t)(v & 1);
+}
+static inline int64_t lode_unzigzag64(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+static inline void lode_buf_put_varint(lode_buf_t *b, int32_t v)
+{
+    lode_buf_put_uvarlong(b, lode_zigzag32(v));
+}
+static inline void lode_buf_put_varlong(lode_buf_t *b, int64_t v)
+{
+    lode_buf_put_uvarlong(b, lode_zigzag64(v));
+}
 
 /* Encoded sizes of varints. */
 static inline size_t lode_uvarlong_size(uint64_t v)
@@ -136,9 +190,18 @@ static inline size_t lode_uvarlong_size(uint64_t v)
     }
     return n;
 }
-static inline size_t lode_uvarint_size(uint32_t v) { return lode_uvarlong_size(v); }
-static inline size_t lode_varint_size(int32_t v) { return lode_uvarlong_size(lode_zigzag32(v)); }
-static inline size_t lode_varlong_size(int64_t v) { return lode_uvarlong_size(lode_zigzag64(v)); }
+static inline size_t lode_uvarint_size(uint32_t v)
+{
+    return lode_uvarlong_size(v);
+}
+static inline size_t lode_varint_size(int32_t v)
+{
+    return lode_uvarlong_size(lode_zigzag32(v));
+}
+static inline size_t lode_varlong_size(int64_t v)
+{
+    return lode_uvarlong_size(lode_zigzag64(v));
+}
 
 /* ---- reading ---------------------------------------------------------- */
 
@@ -182,33 +245,51 @@ static inline const uint8_t *lode_read_raw(lode_reader_t *r, size_t n)
     return p;
 }
 
-static inline void lode_read_skip(lode_reader_t *r, size_t n) { (void)lode_read_raw(r, n); }
+static inline void lode_read_skip(lode_reader_t *r, size_t n)
+{
+    (void)lode_read_raw(r, n);
+}
 
 static inline uint8_t lode_read_u8(lode_reader_t *r)
 {
     const uint8_t *p = lode_read_raw(r, 1);
     return p ? p[0] : 0;
 }
-static inline int8_t lode_read_i8(lode_reader_t *r) { return (int8_t)lode_read_u8(r); }
-static inline bool lode_read_bool(lode_reader_t *r) { return lode_read_u8(r) != 0; }
+static inline int8_t lode_read_i8(lode_reader_t *r)
+{
+    return (int8_t)lode_read_u8(r);
+}
+static inline bool lode_read_bool(lode_reader_t *r)
+{
+    return lode_read_u8(r) != 0;
+}
 static inline uint16_t lode_read_u16(lode_reader_t *r)
 {
     const uint8_t *p = lode_read_raw(r, 2);
     return p ? lode_be16_load(p) : 0;
 }
-static inline int16_t lode_read_i16(lode_reader_t *r) { return (int16_t)lode_read_u16(r); }
+static inline int16_t lode_read_i16(lode_reader_t *r)
+{
+    return (int16_t)lode_read_u16(r);
+}
 static inline uint32_t lode_read_u32(lode_reader_t *r)
 {
     const uint8_t *p = lode_read_raw(r, 4);
     return p ? lode_be32_load(p) : 0;
 }
-static inline int32_t lode_read_i32(lode_reader_t *r) { return (int32_t)lode_read_u32(r); }
+static inline int32_t lode_read_i32(lode_reader_t *r)
+{
+    return (int32_t)lode_read_u32(r);
+}
 static inline uint64_t lode_read_u64(lode_reader_t *r)
 {
     const uint8_t *p = lode_read_raw(r, 8);
     return p ? lode_be64_load(p) : 0;
 }
-static inline int64_t lode_read_i64(lode_reader_t *r) { return (int64_t)lode_read_u64(r); }
+static inline int64_t lode_read_i64(lode_reader_t *r)
+{
+    return (int64_t)lode_read_u64(r);
+}
 static inline double lode_read_f64(lode_reader_t *r)
 {
     uint64_t u = lode_read_u64(r);
@@ -232,8 +313,17 @@ static inline uint32_t lode_read_uvarint(lode_reader_t *r)
     }
     return (uint32_t)v;
 }
-static inline uint64_t lode_read_uvarlong(lode_reader_t *r) { return lode_read_uvar__(r, 10); }
-static inline int32_t lode_read_varint(lode_reader_t *r) { return lode_unzigzag32(lode_read_uvarint(r)); }
-static inline int64_t lode_read_varlong(lode_reader_t *r) { return lode_unzigzag64(lode_read_uvarlong(r)); }
+static inline uint64_t lode_read_uvarlong(lode_reader_t *r)
+{
+    return lode_read_uvar__(r, 10);
+}
+static inline int32_t lode_read_varint(lode_reader_t *r)
+{
+    return lode_unzigzag32(lode_read_uvarint(r));
+}
+static inline int64_t lode_read_varlong(lode_reader_t *r)
+{
+    return lode_unzigzag64(lode_read_uvarlong(r));
+}
 
 #endif

@@ -56,8 +56,8 @@ static lode_topic_info_t *topic_clone(const lode_topic_info_t *t)
     c->name = lode_xstrdup(t->name);
     memcpy(c->id, t->id, 16);
     c->npartitions = t->npartitions;
-    c->partitions = lode_xcalloc((size_t)(t->npartitions ? t->npartitions : 1),
-                                 sizeof *c->partitions);
+    c->partitions =
+        lode_xcalloc((size_t)(t->npartitions ? t->npartitions : 1), sizeof *c->partitions);
     for (int32_t i = 0; i < t->npartitions; i++) {
         lode_partition_info_t *d = &c->partitions[i];
         const lode_partition_info_t *s = &t->partitions[i];
@@ -279,7 +279,10 @@ lode_image_t *lode_image_builder(const lode_image_t *base)
     return b;
 }
 
-void lode_image_builder_free(lode_image_t *b) { lode_image_release(b); }
+void lode_image_builder_free(lode_image_t *b)
+{
+    lode_image_release(b);
+}
 
 lode_topic_info_t *lode_image_put_topic(lode_image_t *b, const char *name, const uint8_t id[16])
 {
@@ -326,7 +329,8 @@ lode_partition_info_t *lode_image_mut_partition(lode_image_t *b, const uint8_t t
         return NULL;
     t = own_topic(b, t);
     if (partition >= t->npartitions) {
-        t->partitions = lode_xrealloc(t->partitions, (size_t)(partition + 1) * sizeof *t->partitions);
+        t->partitions =
+            lode_xrealloc(t->partitions, (size_t)(partition + 1) * sizeof *t->partitions);
         for (int32_t i = t->npartitions; i <= partition; i++) {
             memset(&t->partitions[i], 0, sizeof t->partitions[i]);
             t->partitions[i].partition = i;

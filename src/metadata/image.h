@@ -23,7 +23,7 @@
 
 typedef struct lode_partition_info {
     int32_t partition;
-    int32_t leader;        /* -1 when none */
+    int32_t leader; /* -1 when none */
     int32_t leader_epoch;
     int32_t partition_epoch;
     int32_t *replicas;
@@ -43,10 +43,11 @@ typedef struct lode_topic_info {
 } lode_topic_info_t;
 
 typedef struct lode_endpoint {
-    char *listener;          /* listener name, e.g. PLAINTEXT */
+    char *listener; /* listener name, e.g. PLAINTEXT */
     char *host;
     int32_t port;
-    int16_t security_protocol; /* Kafka's SecurityProtocol id: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL */
+    int16_t security_protocol; /* Kafka's SecurityProtocol id: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT,
+                                  3 SASL_SSL */
 } lode_endpoint_t;
 
 typedef struct lode_broker_info {
@@ -72,8 +73,8 @@ enum {
 
 typedef struct lode_image {
     int refs;
-    int64_t offset; /* last metadata log offset applied */
-    int32_t epoch;  /* leader epoch of that record */
+    int64_t offset;             /* last metadata log offset applied */
+    int32_t epoch;              /* leader epoch of that record */
     lode_hmap_t topics_by_name; /* name → lode_topic_info_t* */
     lode_hmap_t topics_by_id;   /* 16-byte id → lode_topic_info_t* (same objects) */
     lode_hmap_t brokers;        /* 4-byte id → lode_broker_info_t* */

@@ -161,7 +161,10 @@ static void set_events(lode_conn_t *c, uint32_t events)
         c->events = events;
 }
 
-static size_t unsent(const lode_conn_t *c) { return (size_t)(c->next_seq - c->next_send); }
+static size_t unsent(const lode_conn_t *c)
+{
+    return (size_t)(c->next_seq - c->next_send);
+}
 
 static void dispatch_held(lode_conn_t *c);
 
@@ -169,9 +172,9 @@ static void dispatch_held(lode_conn_t *c);
 static void update_interest(lode_conn_t *c)
 {
     bool sending = unsent(c) > 0 && c->slots[c->next_send % c->nslots].done;
-    bool can_read = !c->close_requested && !__atomic_load_n(&c->r->net->stopping, __ATOMIC_ACQUIRE) &&
-                    !c->held && unsent(c) < c->nslots &&
-                    c->out_bytes < c->r->net->cfg.max_pending_out_bytes;
+    bool can_read = !c->close_requested &&
+                    !__atomic_load_n(&c->r->net->stopping, __ATOMIC_ACQUIRE) && !c->held &&
+                    unsent(c) < c->nslots && c->out_bytes < c->r->net->cfg.max_pending_out_bytes;
     set_events(c, (can_read ? EPOLLIN : 0) | (sending ? EPOLLOUT : 0) | EPOLLRDHUP);
 }
 
@@ -446,10 +449,22 @@ void lode_conn_close(lode_conn_t *c)
     __atomic_store_n(&c->close_requested, true, __ATOMIC_RELEASE);
 }
 
-const char *lode_conn_peer(const lode_conn_t *c) { return c->peer; }
-const char *lode_conn_listener(const lode_conn_t *c) { return c->listener; }
-void *lode_conn_user(const lode_conn_t *c) { return c->user; }
-void lode_conn_set_user(lode_conn_t *c, void *user) { c->user = user; }
+const char *lode_conn_peer(const lode_conn_t *c)
+{
+    return c->peer;
+}
+const char *lode_conn_listener(const lode_conn_t *c)
+{
+    return c->listener;
+}
+void *lode_conn_user(const lode_conn_t *c)
+{
+    return c->user;
+}
+void lode_conn_set_user(lode_conn_t *c, void *user)
+{
+    c->user = user;
+}
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -810,11 +825,11 @@ int lode_net_start(const lode_net_config_t *cfg, lode_net_t **out)
     n->nreactors = cfg->threads;
     n->reactors = lode_xcalloc((size_t)n->nreactors, sizeof *n->reactors);
     n->ports = lode_xcalloc((size_t)(cfg->n_listeners ? cfg->n_listeners : 1), sizeof *n->ports);
-    n->listener_names = lode_xcalloc((size_t)(cfg->n_listeners ? cfg->n_listeners : 1),
-                                     sizeof *n->listener_names);
+    n->listener_names =
+        lode_xcalloc((size_t)(cfg->n_listeners ? cfg->n_listeners : 1), sizeof *n->listener_names);
     for (int li = 0; li < cfg->n_listeners; li++)
-        n->listener_names[li] = lode_xstrdup(cfg->listeners[li].name ? cfg->listeners[li].name
-                                                                     : "PLAINTEXT");
+        n->listener_names[li] =
+            lode_xstrdup(cfg->listeners[li].name ? cfg->listeners[li].name : "PLAINTEXT");
     n->cfg.listeners = NULL;
     int rc = 0;
     for (int i = 0; i < n->nreactors && rc == 0; i++) {
@@ -825,7 +840,8 @@ int lode_net_start(const lode_net_config_t *cfg, lode_net_t **out)
         r->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         r->staging = lode_xmalloc(STAGING_BYTES);
         pthread_mutex_init(&r->qlock, NULL);
-        r->listen_fds = lode_xcalloc((size_t)(cfg->n_listeners ? cfg->n_listeners : 1), sizeof(int));
+        r->listen_fds =
+            lode_xcalloc((size_t)(cfg->n_listeners ? cfg->n_listeners : 1), sizeof(int));
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = TAG_EVENTFD};
         epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->evfd, &ev);
         for (int li = 0; li < cfg->n_listeners; li++) {
@@ -864,7 +880,10 @@ int lode_net_start(const lode_net_config_t *cfg, lode_net_t **out)
     return 0;
 }
 
-int lode_net_listener_port(lode_net_t *n, int i) { return n->ports[i]; }
+int lode_net_listener_port(lode_net_t *n, int i)
+{
+    return n->ports[i];
+}
 
 size_t lode_net_connection_count(lode_net_t *n)
 {

@@ -15,7 +15,10 @@ lode_resp_t *lode_resp_new(void)
     return r;
 }
 
-lode_buf_t *lode_resp_head(lode_resp_t *r) { return &r->head; }
+lode_buf_t *lode_resp_head(lode_resp_t *r)
+{
+    return &r->head;
+}
 
 static lode_resp_part_t *new_part(lode_resp_t *r)
 {

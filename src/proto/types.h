@@ -39,7 +39,10 @@ static inline lode_str_t lode_str_c(const char *s)
     return r;
 }
 
-static inline bool lode_str_is_null(const lode_str_t *s) { return s->len < 0; }
+static inline bool lode_str_is_null(const lode_str_t *s)
+{
+    return s->len < 0;
+}
 
 /* Compares with a NUL-terminated string (a null string equals only NULL). */
 static inline bool lode_str_eq_c(const lode_str_t *s, const char *c)

@@ -15,8 +15,8 @@
 int lode_fsync_parent_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? lode_xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
-                      : lode_xstrdup(".");
+    char *dir =
+        slash ? lode_xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : lode_xstrdup(".");
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     free(dir);
     if (fd < 0)
@@ -58,7 +58,7 @@ int lode_write_file_atomic(const char *path, const void *data, size_t len)
 
 err_after_open:
     close(fd);
-err_after_create: {
+err_after_create : {
     int saved = errno;
     unlink(tmp);
     errno = saved;
@@ -211,7 +211,10 @@ static int parse_tp_line(char *l, void *elem)
     return 0;
 }
 
-static void free_tp(void *elems, size_t n) { lode_tp_offsets_free(elems, n); }
+static void free_tp(void *elems, size_t n)
+{
+    lode_tp_offsets_free(elems, n);
+}
 
 int lode_checkpoint_read_offsets(const char *path, lode_tp_offset_t **out, size_t *count)
 {
@@ -264,8 +267,8 @@ static void free_plain(void *elems, size_t n)
 int lode_checkpoint_read_epochs(const char *path, lode_epoch_entry_t **out, size_t *count)
 {
     void *e;
-    int rc = read_entries(path, 3, sizeof(lode_epoch_entry_t), parse_epoch_line, free_plain, &e,
-                          count);
+    int rc =
+        read_entries(path, 3, sizeof(lode_epoch_entry_t), parse_epoch_line, free_plain, &e, count);
     *out = e;
     return rc;
 }

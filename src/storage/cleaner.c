@@ -118,8 +118,7 @@ static int read_batch(reader_ctx_t *c, lode_segment_t *seg, uint32_t pos, uint32
 
 /* Fills the map from the dirty segments; returns the end actually mapped. */
 static int build_map(reader_ctx_t *c, offset_map_t *m, lode_segment_t **segs, int nsegs,
-                     int64_t first_dirty, int64_t end, int64_t *mapped_end,
-                     lode_clean_stats_t *st)
+                     int64_t first_dirty, int64_t end, int64_t *mapped_end, lode_clean_stats_t *st)
 {
     *mapped_end = first_dirty;
     for (int i = 0; i < nsegs; i++) {
@@ -142,8 +141,8 @@ static int build_map(reader_ctx_t *c, offset_map_t *m, lode_segment_t **segs, in
                 break;
             const uint8_t *recs;
             size_t nrec;
-            rc = lode_batch_records(&h, c->codec, LODE_BATCH_MAX_UNCOMPRESSED_DEFAULT,
-                                    &c->scratch, &recs, &nrec);
+            rc = lode_batch_records(&h, c->codec, LODE_BATCH_MAX_UNCOMPRESSED_DEFAULT, &c->scratch,
+                                    &recs, &nrec);
             if (rc)
                 return rc;
             lode_record_iter_t it;
@@ -291,8 +290,8 @@ static int filter_batch(reader_ctx_t *c, lode_log_t *log, const lode_batch_hdr_t
     if (lode_batch_timestamp_type(h) == LODE_TIMESTAMP_LOG_APPEND_TIME)
         lode_batch_builder_set_log_append_time(&b, h->max_timestamp);
     if (horizon || needs_horizon)
-        lode_batch_builder_set_delete_horizon(
-            &b, horizon ? h->base_timestamp : now_ms + cfg->delete_retention_ms);
+        lode_batch_builder_set_delete_horizon(&b, horizon ? h->base_timestamp
+                                                          : now_ms + cfg->delete_retention_ms);
     lode_record_iter_init(&it, h, recs, nrec);
     while (rc == 0 && lode_record_iter_next(&it, &r)) {
         if (!retain(m, &r, horizon_passed))
@@ -331,8 +330,8 @@ static int clean_group(reader_ctx_t *c, lode_log_t *log, lode_segment_t **segs, 
                        lode_clean_stats_t *st)
 {
     lode_segment_t *out;
-    int rc = lode_segment_new_suffixed(log->dir, segs[0]->base_offset, cfg, ".cleaned", now_ms,
-                                       &out);
+    int rc =
+        lode_segment_new_suffixed(log->dir, segs[0]->base_offset, cfg, ".cleaned", now_ms, &out);
     if (rc == LODE_EEXIST) {
         /* A leftover of an interrupted pass in this process's lifetime. */
         char path[4200];
@@ -414,8 +413,7 @@ static int clean_group(reader_ctx_t *c, lode_log_t *log, lode_segment_t **segs, 
 
 /* ---- planning ---------------------------------------------------------- */
 
-void lode_log_cleanable(lode_log_t *log, int64_t first_dirty, int64_t now_ms,
-                        lode_cleanable_t *out)
+void lode_log_cleanable(lode_log_t *log, int64_t first_dirty, int64_t now_ms, lode_cleanable_t *out)
 {
     lode_log_config_t cfg;
     lode_log_get_config(log, &cfg);
@@ -435,7 +433,8 @@ void lode_log_cleanable(lode_log_t *log, int64_t first_dirty, int64_t now_ms,
             continue;
         /* min.compaction.lag.ms: a segment with records younger than the
          * lag is not cleanable, nor anything after it. */
-        if (cfg.min_compaction_lag_ms > 0 && seg->max_timestamp > now_ms - cfg.min_compaction_lag_ms) {
+        if (cfg.min_compaction_lag_ms > 0 &&
+            seg->max_timestamp > now_ms - cfg.min_compaction_lag_ms) {
             if (seg->base_offset < end)
                 end = seg->base_offset;
             break;

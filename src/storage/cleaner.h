@@ -56,7 +56,7 @@ void lode_log_cleanable(lode_log_t *log, int64_t first_dirty, int64_t now_ms,
 bool lode_log_needs_cleaning(lode_log_t *log, int64_t first_dirty, int64_t now_ms);
 
 typedef struct lode_clean_stats {
-    int64_t next_dirty;     /* the new first dirty offset (cleaner checkpoint) */
+    int64_t next_dirty; /* the new first dirty offset (cleaner checkpoint) */
     int64_t bytes_read;
     int64_t bytes_written;
     int64_t records_read;

@@ -53,8 +53,8 @@ static int set_file_len(lode_index_t *idx, size_t len)
     return remap(idx, len);
 }
 
-int lode_index_open(lode_index_t *idx, lode_index_kind_t kind, const char *path, int64_t base_offset,
-                    size_t max_bytes, bool writable)
+int lode_index_open(lode_index_t *idx, lode_index_kind_t kind, const char *path,
+                    int64_t base_offset, size_t max_bytes, bool writable)
 {
     size_t esz = lode_index_entry_size(kind);
     memset(idx, 0, sizeof *idx);
@@ -83,7 +83,7 @@ int lode_index_open(lode_index_t *idx, lode_index_kind_t kind, const char *path,
     idx->path = lode_xstrdup(path);
     return 0;
 
-err_after_open: {
+err_after_open : {
     int saved = errno;
     close(idx->fd);
     idx->fd = -1;

@@ -30,10 +30,10 @@ typedef enum { LODE_INDEX_OFFSET = 0, LODE_INDEX_TIME = 1 } lode_index_kind_t;
 typedef struct lode_index {
     lode_index_kind_t kind;
     int fd;
-    uint8_t *map;          /* mapping of the file, map_bytes long (NULL if 0) */
+    uint8_t *map; /* mapping of the file, map_bytes long (NULL if 0) */
     size_t map_bytes;
-    size_t max_bytes;      /* preallocation target, whole entries */
-    size_t entries;        /* entries in use; read with lode_index_entries() */
+    size_t max_bytes; /* preallocation target, whole entries */
+    size_t entries;   /* entries in use; read with lode_index_entries() */
     int64_t base_offset;
     bool writable;
     char *path;
@@ -50,8 +50,8 @@ size_t lode_index_entry_size(lode_index_kind_t kind);
  * Entries past the last valid one (zeros from preallocation) are dropped by
  * lode_index_sanitize(). Returns 0 or LODE_EIO (errno set).
  */
-int lode_index_open(lode_index_t *idx, lode_index_kind_t kind, const char *path, int64_t base_offset,
-                    size_t max_bytes, bool writable);
+int lode_index_open(lode_index_t *idx, lode_index_kind_t kind, const char *path,
+                    int64_t base_offset, size_t max_bytes, bool writable);
 /* Unmaps and closes; a writable index is trimmed first. */
 int lode_index_close(lode_index_t *idx);
 
@@ -71,7 +71,8 @@ static inline bool lode_index_is_full(const lode_index_t *idx)
 }
 
 /* Offset index: entry i as (absolute offset, position). */
-void lode_index_offset_entry(const lode_index_t *idx, size_t i, int64_t *offset, uint32_t *position);
+void lode_index_offset_entry(const lode_index_t *idx, size_t i, int64_t *offset,
+                             uint32_t *position);
 /* Time index: entry i as (timestamp, absolute offset). */
 void lode_index_time_entry(const lode_index_t *idx, size_t i, int64_t *timestamp, int64_t *offset);
 

@@ -25,14 +25,35 @@
 #define B_LAST_OFFSET_DELTA LODE_BATCH_LAST_OFFSET_DELTA_OFFSET
 #define B_MAX_TIMESTAMP LODE_BATCH_MAX_TIMESTAMP_OFFSET
 
-static int64_t load64(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-static void store64(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static int64_t load64(const int64_t *p)
+{
+    return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+static void store64(int64_t *p, int64_t v)
+{
+    __atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
 
-int64_t lode_log_start_offset(lode_log_t *log) { return load64(&log->log_start_offset); }
-int64_t lode_log_end_offset(lode_log_t *log) { return load64(&log->leo); }
-int64_t lode_log_high_watermark(lode_log_t *log) { return load64(&log->hw); }
-int64_t lode_log_recovery_point(lode_log_t *log) { return load64(&log->recovery_point); }
-const char *lode_log_dir(const lode_log_t *log) { return log->dir; }
+int64_t lode_log_start_offset(lode_log_t *log)
+{
+    return load64(&log->log_start_offset);
+}
+int64_t lode_log_end_offset(lode_log_t *log)
+{
+    return load64(&log->leo);
+}
+int64_t lode_log_high_watermark(lode_log_t *log)
+{
+    return load64(&log->hw);
+}
+int64_t lode_log_recovery_point(lode_log_t *log)
+{
+    return load64(&log->recovery_point);
+}
+const char *lode_log_dir(const lode_log_t *log)
+{
+    return log->dir;
+}
 
 void lode_log_set_config(lode_log_t *log, const lode_log_config_t *cfg)
 {
@@ -48,7 +69,10 @@ void lode_log_get_config(lode_log_t *log, lode_log_config_t *cfg)
     pthread_mutex_unlock(&log->cfg_lock);
 }
 
-static lode_segment_t *active(lode_log_t *log) { return log->segs[log->nsegs - 1]; }
+static lode_segment_t *active(lode_log_t *log)
+{
+    return log->segs[log->nsegs - 1];
+}
 
 /* Appends seg to the array (caller holds segs_lock exclusively or owns log). */
 void lode_log__segs_push(lode_log_t *log, lode_segment_t *seg)
@@ -87,7 +111,6 @@ static int64_t roll_jitter(lode_log_t *log, const lode_log_config_t *cfg)
         j = cfg->segment_ms;
     return (int64_t)(log->jitter_seed % (uint64_t)j);
 }
-
 
 /* ---- opening ----------------------------------------------------------- */
 
@@ -231,18 +254,16 @@ static void replay_producers(lode_log_t *log, int64_t from)
             if (b.last_offset < from || b.producer_id < 0 ||
                 (b.attributes & LODE_BATCH_ATTR_CONTROL))
                 continue;
-            int32_t last_seq = b.base_sequence < 0 ? -1
-                               : (int32_t)(((int64_t)b.base_sequence +
-                                            (b.last_offset - b.base_offset)) %
-                                           ((int64_t)INT32_MAX + 1));
-            lode_producer_append_t a = {b.producer_id,
-                                        b.producer_epoch,
-                                        b.base_sequence,
-                                        last_seq,
-                                        b.base_offset,
-                                        b.last_offset,
-                                        b.max_timestamp,
-                                        (b.attributes & LODE_BATCH_ATTR_TRANSACTIONAL) != 0};
+            int32_t last_seq =
+                b.base_sequence < 0
+                    ? -1
+                    : (int32_t)(((int64_t)b.base_sequence + (b.last_offset - b.base_offset)) %
+                                ((int64_t)INT32_MAX + 1));
+            lode_producer_append_t a = {
+                b.producer_id,   b.producer_epoch,
+                b.base_sequence, last_seq,
+                b.base_offset,   b.last_offset,
+                b.max_timestamp, (b.attributes & LODE_BATCH_ATTR_TRANSACTIONAL) != 0};
             lode_pstate_update(&log->ps, &a);
         }
     }
@@ -340,9 +361,9 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
         bool needs_recovery = index_missing || (!clean_shutdown && next_base > recovery_point);
         if (needs_recovery) {
             uint32_t truncated = 0;
-            rc = lode_segment_recover(seg, cfg->index_interval_bytes,
-                                      hooks ? hooks->validate : NULL, hooks ? hooks->arg : NULL,
-                                      &truncated);
+            rc =
+                lode_segment_recover(seg, cfg->index_interval_bytes, hooks ? hooks->validate : NULL,
+                                     hooks ? hooks->arg : NULL, &truncated);
             if (rc) {
                 lode_segment_release(seg);
                 goto err_after_alloc;
@@ -369,8 +390,8 @@ int lode_log_open(const char *dir, const lode_log_config_t *cfg, int64_t recover
                 /* The trusted tail is not readable: recover it instead. */
                 uint32_t truncated;
                 rc = lode_segment_recover(seg, cfg->index_interval_bytes,
-                                          hooks ? hooks->validate : NULL,
-                                          hooks ? hooks->arg : NULL, &truncated);
+                                          hooks ? hooks->validate : NULL, hooks ? hooks->arg : NULL,
+                                          &truncated);
                 if (rc) {
                     lode_segment_release(seg);
                     goto err_after_alloc;
@@ -470,9 +491,9 @@ void lode_log_release(lode_log_t *log)
 /* Shallow facts about the batches in an append buffer. */
 typedef struct batch_scan {
     int nbatches;
-    int64_t records;      /* sum of lastOffsetDelta + 1 */
-    int64_t first_max_ts; /* max timestamp of the first batch */
-    int producer_batches; /* batches with a producer id (not control) */
+    int64_t records;                 /* sum of lastOffsetDelta + 1 */
+    int64_t first_max_ts;            /* max timestamp of the first batch */
+    int producer_batches;            /* batches with a producer id (not control) */
     lode_producer_append_t producer; /* the last such batch (offsets unset) */
 } batch_scan_t;
 
@@ -491,10 +512,10 @@ static int scan_batches(const uint8_t *p, size_t len, int64_t max_message_bytes,
             s->first_max_ts = h.max_timestamp;
         if (lode_batch_has_producer_id(&h) && !lode_batch_is_control(&h)) {
             s->producer_batches++;
-            int64_t last_seq = h.base_sequence < 0
-                                   ? -1
-                                   : ((int64_t)h.base_sequence + h.last_offset_delta) %
-                                         ((int64_t)INT32_MAX + 1);
+            int64_t last_seq =
+                h.base_sequence < 0
+                    ? -1
+                    : ((int64_t)h.base_sequence + h.last_offset_delta) % ((int64_t)INT32_MAX + 1);
             s->producer = (lode_producer_append_t){h.producer_id,
                                                    h.producer_epoch,
                                                    h.base_sequence,
@@ -666,8 +687,8 @@ int lode_log_append(lode_log_t *log, uint8_t *batches, size_t len, int32_t leade
     return rc;
 }
 
-int lode_log_append_as_follower(lode_log_t *log, const uint8_t *batches, size_t len,
-                                int64_t now_ms, lode_log_append_info_t *info)
+int lode_log_append_as_follower(lode_log_t *log, const uint8_t *batches, size_t len, int64_t now_ms,
+                                lode_log_append_info_t *info)
 {
     lode_log_config_t cfg;
     lode_log_get_config(log, &cfg);
@@ -881,9 +902,8 @@ int lode_log_flush(lode_log_t *log)
         return rc;
     /* Monotonic advance: a concurrent flush may have gone further. */
     int64_t cur = load64(&log->recovery_point);
-    while (cur < target &&
-           !__atomic_compare_exchange_n(&log->recovery_point, &cur, target, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    while (cur < target && !__atomic_compare_exchange_n(&log->recovery_point, &cur, target, false,
+                                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         ;
     return 0;
 }
@@ -927,7 +947,8 @@ void lode_log__schedule_delete(lode_log_t *log, lode_segment_t *seg, int64_t dea
         char path[4200];
         lode_segment_file_name(path, sizeof path, log->dir, seg->base_offset, seg_suffixes[i]);
         strcat(path, ".deleted");
-        log->pending = lode_xrealloc(log->pending, (size_t)(log->npending + 1) * sizeof *log->pending);
+        log->pending =
+            lode_xrealloc(log->pending, (size_t)(log->npending + 1) * sizeof *log->pending);
         log->pending[log->npending].path = lode_xstrdup(path);
         log->pending[log->npending].deadline_ms = deadline_ms;
         log->npending++;

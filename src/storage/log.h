@@ -37,12 +37,12 @@ typedef struct lode_log lode_log_t;
 
 /* Result of an append. */
 typedef struct lode_log_append_info {
-    int64_t first_offset;          /* offset given to the first record */
-    int64_t last_offset;           /* offset of the last record */
-    int64_t max_timestamp;         /* largest timestamp appended */
+    int64_t first_offset;  /* offset given to the first record */
+    int64_t last_offset;   /* offset of the last record */
+    int64_t max_timestamp; /* largest timestamp appended */
     int64_t offset_of_max_timestamp;
-    int64_t log_append_time_ms;    /* -1 unless the log uses LogAppendTime */
-    int64_t log_start_offset;      /* after the append */
+    int64_t log_append_time_ms; /* -1 unless the log uses LogAppendTime */
+    int64_t log_start_offset;   /* after the append */
     int32_t record_count;
     size_t bytes;
 } lode_log_append_info_t;
@@ -98,8 +98,8 @@ int lode_log_append(lode_log_t *log, uint8_t *batches, size_t len, int32_t leade
  * Follower / recovery append: batches keep their offsets, which must start at
  * the LEO or later (LODE_EINVAL otherwise). Thread-safe.
  */
-int lode_log_append_as_follower(lode_log_t *log, const uint8_t *batches, size_t len,
-                                int64_t now_ms, lode_log_append_info_t *info);
+int lode_log_append_as_follower(lode_log_t *log, const uint8_t *batches, size_t len, int64_t now_ms,
+                                lode_log_append_info_t *info);
 
 /* A fetch read: slice + the segment it refers to, kept alive until
  * lode_log_read_release(). */

@@ -36,7 +36,7 @@ struct lode_log {
     int npending;
     uint64_t jitter_seed;
     int refs;
-    lode_pstate_t ps; /* under append_lock */
+    lode_pstate_t ps;          /* under append_lock */
     lode_epoch_cache_t epochs; /* under append_lock */
 };
 

@@ -78,7 +78,10 @@ void lode_logmgr_config_defaults(lode_logmgr_config_t *c)
     lode_log_config_defaults(&c->defaults);
 }
 
-static int64_t now(lode_logmgr_t *m) { return m->cfg.now_ms(m->cfg.clock_arg); }
+static int64_t now(lode_logmgr_t *m)
+{
+    return m->cfg.now_ms(m->cfg.clock_arg);
+}
 
 static void topic_cfg(lode_logmgr_t *m, const char *topic, lode_log_config_t *out)
 {
@@ -129,7 +132,10 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
-static void rm_rf(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -484,8 +490,9 @@ void lode_logmgr_topic_config_changed(lode_logmgr_t *m, const char *topic)
     pthread_mutex_unlock(&m->lock);
 }
 
-void lode_logmgr_foreach(lode_logmgr_t *m, void (*fn)(void *arg, const char *topic,
-                                                     int32_t partition, lode_log_t *log),
+void lode_logmgr_foreach(lode_logmgr_t *m,
+                         void (*fn)(void *arg, const char *topic, int32_t partition,
+                                    lode_log_t *log),
                          void *arg)
 {
     pthread_mutex_lock(&m->lock);
@@ -582,7 +589,10 @@ static int write_checkpoints(lode_logmgr_t *m, bool recovery, bool start, bool c
     return rc;
 }
 
-int lode_logmgr_checkpoint(lode_logmgr_t *m) { return write_checkpoints(m, true, true, true); }
+int lode_logmgr_checkpoint(lode_logmgr_t *m)
+{
+    return write_checkpoints(m, true, true, true);
+}
 
 int lode_logmgr_clean_once(lode_logmgr_t *m, int64_t now_ms)
 {
@@ -597,9 +607,9 @@ int lode_logmgr_clean_once(lode_logmgr_t *m, int64_t now_ms)
             continue;
         lode_cleanable_t c;
         lode_log_cleanable(s[i].log, s[i].first_dirty, now_ms, &c);
-        double ratio = c.max_lag_exceeded ? 2.0
-                                          : (double)c.dirty_bytes /
-                                                (double)(c.dirty_bytes + c.clean_bytes);
+        double ratio = c.max_lag_exceeded
+                           ? 2.0
+                           : (double)c.dirty_bytes / (double)(c.dirty_bytes + c.clean_bytes);
         if (ratio > best_ratio) {
             best_ratio = ratio;
             best = i;

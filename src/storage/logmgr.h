@@ -27,25 +27,25 @@
 typedef struct lode_logmgr lode_logmgr_t;
 
 typedef struct lode_logmgr_config {
-    const char *const *log_dirs;              /* log.dirs */
+    const char *const *log_dirs; /* log.dirs */
     int n_log_dirs;
-    int recovery_threads_per_dir;             /* num.recovery.threads.per.data.dir (2) */
-    int64_t retention_check_interval_ms;      /* log.retention.check.interval.ms (300000) */
-    int64_t flush_scheduler_interval_ms;      /* log.flush.scheduler.interval.ms (INT64_MAX) */
-    int64_t flush_offset_checkpoint_interval_ms;       /* (60000) */
+    int recovery_threads_per_dir;                /* num.recovery.threads.per.data.dir (2) */
+    int64_t retention_check_interval_ms;         /* log.retention.check.interval.ms (300000) */
+    int64_t flush_scheduler_interval_ms;         /* log.flush.scheduler.interval.ms (INT64_MAX) */
+    int64_t flush_offset_checkpoint_interval_ms; /* (60000) */
     int64_t flush_start_offset_checkpoint_interval_ms; /* (60000) */
-    lode_log_config_t defaults;               /* broker-level log.* defaults */
+    lode_log_config_t defaults;                        /* broker-level log.* defaults */
     /* Effective config of a topic (topic overrides over defaults); NULL →
      * defaults for every topic. Returns 0. */
     int (*topic_config)(void *arg, const char *topic, lode_log_config_t *out);
     void *topic_config_arg;
-    lode_log_hooks_t hooks;                   /* batch validation for recovery */
-    int64_t (*now_ms)(void *arg);             /* clock (lode_clock_now_ms_cb); NULL → real */
+    lode_log_hooks_t hooks;       /* batch validation for recovery */
+    int64_t (*now_ms)(void *arg); /* clock (lode_clock_now_ms_cb); NULL → real */
     void *clock_arg;
-    bool background;                          /* run a thread calling lode_logmgr_tick */
-    bool cleaner_enable;                      /* log.cleaner.enable (true) */
-    int64_t cleaner_backoff_ms;               /* log.cleaner.backoff.ms (15000) */
-    int64_t cleaner_dedupe_buffer_bytes;      /* log.cleaner.dedupe.buffer.size (128 MiB) */
+    bool background;                     /* run a thread calling lode_logmgr_tick */
+    bool cleaner_enable;                 /* log.cleaner.enable (true) */
+    int64_t cleaner_backoff_ms;          /* log.cleaner.backoff.ms (15000) */
+    int64_t cleaner_dedupe_buffer_bytes; /* log.cleaner.dedupe.buffer.size (128 MiB) */
 } lode_logmgr_config_t;
 
 /* Fills the intervals and defaults with Kafka's. */
@@ -100,8 +100,9 @@ int lode_logmgr_checkpoint(lode_logmgr_t *m);
 
 /* Calls fn for every log (with the manager's lock held: fn must not call
  * back into the manager). */
-void lode_logmgr_foreach(lode_logmgr_t *m, void (*fn)(void *arg, const char *topic,
-                                                     int32_t partition, lode_log_t *log),
+void lode_logmgr_foreach(lode_logmgr_t *m,
+                         void (*fn)(void *arg, const char *topic, int32_t partition,
+                                    lode_log_t *log),
                          void *arg);
 
 int lode_logmgr_count(lode_logmgr_t *m);

@@ -63,8 +63,8 @@ int lode_meta_props_write(const char *dir, const lode_meta_props_t *mp)
     strftime(when, sizeof when, "%a %b %d %H:%M:%S UTC %Y", &tm);
     if (mp->has_directory_id)
         lode_uuid_to_string(mp->directory_id, did);
-    int n = snprintf(text, sizeof text, "#\n#%s\ncluster.id=%s\n%s%s%snode.id=%d\nversion=1\n", when,
-                     mp->cluster_id, mp->has_directory_id ? "directory.id=" : "", did,
+    int n = snprintf(text, sizeof text, "#\n#%s\ncluster.id=%s\n%s%s%snode.id=%d\nversion=1\n",
+                     when, mp->cluster_id, mp->has_directory_id ? "directory.id=" : "", did,
                      mp->has_directory_id ? "\n" : "", mp->node_id);
     char path[4096];
     snprintf(path, sizeof path, "%s/meta.properties", dir);

@@ -20,7 +20,10 @@
 #define SNAPSHOT_ENTRY_BYTES (8 + 2 + 4 + 8 + 4 + 8 + 4 + 8)
 #define SNAPSHOT_HEADER_BYTES (2 + 4 + 4)
 
-static void key_of(uint8_t key[8], int64_t pid) { lode_be64_store(key, (uint64_t)pid); }
+static void key_of(uint8_t key[8], int64_t pid)
+{
+    lode_be64_store(key, (uint64_t)pid);
+}
 
 void lode_pstate_init(lode_pstate_t *ps)
 {
@@ -101,12 +104,13 @@ void lode_pstate_update(lode_pstate_t *ps, const lode_producer_append_t *a)
         e->nbatches = 0;
     }
     if (e->nbatches == LODE_PRODUCER_BATCHES_RETAINED) {
-        memmove(e->batches, e->batches + 1, (LODE_PRODUCER_BATCHES_RETAINED - 1) * sizeof *e->batches);
+        memmove(e->batches, e->batches + 1,
+                (LODE_PRODUCER_BATCHES_RETAINED - 1) * sizeof *e->batches);
         e->nbatches--;
     }
-    e->batches[e->nbatches++] = (lode_producer_batch_t){
-        a->first_seq, a->last_seq, a->last_offset, (int32_t)(a->last_offset - a->first_offset),
-        a->max_timestamp};
+    e->batches[e->nbatches++] =
+        (lode_producer_batch_t){a->first_seq, a->last_seq, a->last_offset,
+                                (int32_t)(a->last_offset - a->first_offset), a->max_timestamp};
     e->last_timestamp = a->max_timestamp;
     if (a->transactional && e->current_txn_first_offset < 0)
         e->current_txn_first_offset = a->first_offset;
@@ -147,8 +151,9 @@ int lode_pstate_write_snapshot(const lode_pstate_t *ps, const char *dir)
     lode_hmap_entry_t *he;
     while ((he = lode_hmap_next(&ps->producers, &it))) {
         const lode_producer_entry_t *e = he->value;
-        const lode_producer_batch_t *last =
-            e->nbatches ? &e->batches[e->nbatches - 1] : &(lode_producer_batch_t){-1, -1, -1, 0, -1};
+        const lode_producer_batch_t *last = e->nbatches
+                                                ? &e->batches[e->nbatches - 1]
+                                                : &(lode_producer_batch_t){-1, -1, -1, 0, -1};
         lode_buf_put_i64(&b, e->producer_id);
         lode_buf_put_i16(&b, e->epoch);
         lode_buf_put_i32(&b, last->last_seq);

@@ -53,7 +53,7 @@ typedef struct lode_producer_entry {
 } lode_producer_entry_t;
 
 typedef struct lode_pstate {
-    lode_hmap_t producers; /* 8-byte big-endian producer id → entry */
+    lode_hmap_t producers;  /* 8-byte big-endian producer id → entry */
     int64_t map_end_offset; /* state reflects batches below this offset */
 } lode_pstate_t;
 

@@ -107,7 +107,7 @@ static int segment_open(lode_segment_t *seg, const char *dir, int64_t base_offse
 
 err_after_oidx:
     lode_index_close(&seg->oidx);
-err_after_log: {
+err_after_log : {
     int saved = errno;
     close(seg->log_fd);
     seg->log_fd = -1;
@@ -239,10 +239,12 @@ int lode_segment_append(lode_segment_t *seg, const uint8_t *batches, size_t len,
     /* Index per batch, as Kafka does: walk the batch starts in the buffer. */
     size_t off = 0;
     while (off + LODE_BATCH_HEADER_BYTES <= len) {
-        uint32_t blen = lode_be32_load(batches + off + LODE_BATCH_LENGTH_OFFSET) + LODE_BATCH_LOG_OVERHEAD;
+        uint32_t blen =
+            lode_be32_load(batches + off + LODE_BATCH_LENGTH_OFFSET) + LODE_BATCH_LOG_OVERHEAD;
         if (seg->bytes_since_index > index_interval_bytes) {
             int64_t base = (int64_t)lode_be64_load(batches + off + LODE_BATCH_BASE_OFFSET_OFFSET);
-            int64_t last = base + (int32_t)lode_be32_load(batches + off + LODE_BATCH_LAST_OFFSET_DELTA_OFFSET);
+            int64_t last =
+                base + (int32_t)lode_be32_load(batches + off + LODE_BATCH_LAST_OFFSET_DELTA_OFFSET);
             /* A full index is noticed by should_roll before the next append. */
             (void)lode_index_append_offset(&seg->oidx, last, pos + (uint32_t)off);
             (void)lode_index_maybe_append_time(&seg->tidx, seg->max_timestamp,
@@ -368,8 +370,8 @@ int lode_segment_seal(lode_segment_t *seg)
     return rc;
 }
 
-bool lode_segment_should_roll(const lode_segment_t *seg, const lode_log_config_t *cfg,
-                              size_t len, int64_t first_ts, int64_t last_offset, int64_t now_ms,
+bool lode_segment_should_roll(const lode_segment_t *seg, const lode_log_config_t *cfg, size_t len,
+                              int64_t first_ts, int64_t last_offset, int64_t now_ms,
                               int64_t jitter_ms)
 {
     uint32_t size = seg->size;

@@ -30,23 +30,22 @@
 #include "storage/index.h"
 #include "storage/log_config.h"
 
-
 typedef struct lode_segment {
     int64_t base_offset;
     int log_fd;
     char *dir;
-    uint32_t size;          /* bytes of whole batches in .log (atomic) */
+    uint32_t size; /* bytes of whole batches in .log (atomic) */
     lode_index_t oidx;
     lode_index_t tidx;
-    int64_t max_timestamp;  /* largest batch maxTimestamp so far, -1 if none */
+    int64_t max_timestamp; /* largest batch maxTimestamp so far, -1 if none */
     int64_t offset_of_max_timestamp;
-    int64_t next_offset;    /* last offset + 1 of the last batch, base if empty */
-    int64_t rolling_ts_ms;  /* max timestamp of the first batch, -1 if empty */
+    int64_t next_offset;   /* last offset + 1 of the last batch, base if empty */
+    int64_t rolling_ts_ms; /* max timestamp of the first batch, -1 if empty */
     uint32_t bytes_since_index;
-    int64_t created_ms;     /* when this segment object was created/opened */
+    int64_t created_ms;       /* when this segment object was created/opened */
     uint32_t unflushed_bytes; /* bytes appended since the last flush */
-    int refs;               /* see lode_segment_keep / lode_segment_release */
-    char suffix[16];        /* extra file-name suffix: "", ".cleaned", ".swap", ".deleted" */
+    int refs;                 /* see lode_segment_keep / lode_segment_release */
+    char suffix[16];          /* extra file-name suffix: "", ".cleaned", ".swap", ".deleted" */
 } lode_segment_t;
 
 /* A batch as found in a segment file, without reading its records. */
@@ -54,7 +53,7 @@ typedef struct lode_seg_batch {
     int64_t base_offset;
     int64_t last_offset;
     int64_t max_timestamp;
-    uint32_t position;   /* of the batch's first byte in .log */
+    uint32_t position;    /* of the batch's first byte in .log */
     uint32_t total_bytes; /* LODE_BATCH_LOG_OVERHEAD + batchLength */
     uint8_t magic;
     int16_t attributes;
@@ -162,8 +161,8 @@ int lode_segment_seal(lode_segment_t *seg);
 /* Should the active segment roll before appending `len` more bytes whose
  * first batch has max timestamp first_ts? (segment.bytes, segment.ms with
  * jitter, full index, relative-offset overflow.) */
-bool lode_segment_should_roll(const lode_segment_t *seg, const lode_log_config_t *cfg,
-                              size_t len, int64_t first_ts, int64_t last_offset, int64_t now_ms,
+bool lode_segment_should_roll(const lode_segment_t *seg, const lode_log_config_t *cfg, size_t len,
+                              int64_t first_ts, int64_t last_offset, int64_t now_ms,
                               int64_t jitter_ms);
 
 /* Renames every file of the segment so that its suffix becomes `suffix`

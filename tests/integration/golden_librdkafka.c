@@ -173,7 +173,8 @@ static void serve(int fd)
             t.Partitions_count = 1;
             resp.Topics = &t;
             resp.Topics_count = 1;
-            send_response(fd, h.correlation_id, rhv, &lode_msg_MetadataResponse, &resp, h.api_version);
+            send_response(fd, h.correlation_id, rhv, &lode_msg_MetadataResponse, &resp,
+                          h.api_version);
         } else if (h.api_key == LODE_API_PRODUCE && rc == 0) {
             keep(2, frame, n, h.api_version);
             ProduceResponse resp;
@@ -189,7 +190,8 @@ static void serve(int fd)
             t.PartitionResponses_count = 1;
             resp.Responses = &t;
             resp.Responses_count = 1;
-            send_response(fd, h.correlation_id, rhv, &lode_msg_ProduceResponse, &resp, h.api_version);
+            send_response(fd, h.correlation_id, rhv, &lode_msg_ProduceResponse, &resp,
+                          h.api_version);
         } else {
             printf("  unexpected request: key %d v%d\n", h.api_key, h.api_version);
         }
@@ -216,8 +218,7 @@ static void *broker_main(void *arg)
 
 /* ---- decoding what librdkafka sent ----------------------------------------- */
 
-static void *decode_body(int slot, const lode_msg_type_t *t, lode_req_header_t *h,
-                         lode_arena_t *a)
+static void *decode_body(int slot, const lode_msg_type_t *t, lode_req_header_t *h, lode_arena_t *a)
 {
     lode_reader_t r;
     lode_reader_init(&r, captured[slot].frame, captured[slot].len);
@@ -281,13 +282,12 @@ int main(void)
     }
     rd_kafka_headers_t *hdrs = rd_kafka_headers_new(1);
     rd_kafka_header_add(hdrs, "h1", -1, "hv", 2);
-    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION(0),
-                      RD_KAFKA_V_KEY("k1", 2), RD_KAFKA_V_VALUE("value-one", 9),
-                      RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY("k1", 2),
+                      RD_KAFKA_V_VALUE("value-one", 9), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
     rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION(0),
                       RD_KAFKA_V_VALUE("value-two", 9), RD_KAFKA_V_END);
-    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION(0),
-                      RD_KAFKA_V_KEY("k3", 2), RD_KAFKA_V_END);
+    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY("k3", 2),
+                      RD_KAFKA_V_END);
     int left = rd_kafka_flush(rk, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : 1;
     rd_kafka_destroy(rk);
     stop = 1;
@@ -370,6 +370,7 @@ int main(void)
         printf("FAIL golden_librdkafka: %d mismatches\n", failures);
         return 1;
     }
-    printf("PASS golden_librdkafka (ApiVersions, Metadata, Produce decoded and re-encoded byte for byte)\n");
+    printf("PASS golden_librdkafka (ApiVersions, Metadata, Produce decoded and re-encoded byte for "
+           "byte)\n");
     return 0;
 }

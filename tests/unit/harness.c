@@ -78,7 +78,10 @@ _Noreturn void lode_test_skip(const char *why)
     _exit(EXIT_SKIP);
 }
 
-uint64_t lode_test_seed(void) { return seed; }
+uint64_t lode_test_seed(void)
+{
+    return seed;
+}
 
 uint64_t lode_test_rand(uint64_t *state)
 {

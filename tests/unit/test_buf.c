@@ -49,11 +49,21 @@ TEST(varint_vectors)
         int64_t v;
         const char *hex;
     } vec[] = {
-        {0, "00"},          {-1, "01"},           {1, "02"},   {-2, "03"},
-        {63, "7e"},         {-64, "7f"},          {64, "8001"}, {-65, "8101"},
-        {8191, "fe7f"},     {-8192, "ff7f"},      {8192, "808001"},
-        {INT32_MAX, "feffffff0f"},                {INT32_MIN, "ffffffff0f"},
-        {INT64_MAX, "feffffffffffffffff01"},      {INT64_MIN, "ffffffffffffffffff01"},
+        {0, "00"},
+        {-1, "01"},
+        {1, "02"},
+        {-2, "03"},
+        {63, "7e"},
+        {-64, "7f"},
+        {64, "8001"},
+        {-65, "8101"},
+        {8191, "fe7f"},
+        {-8192, "ff7f"},
+        {8192, "808001"},
+        {INT32_MAX, "feffffff0f"},
+        {INT32_MIN, "ffffffff0f"},
+        {INT64_MAX, "feffffffffffffffff01"},
+        {INT64_MIN, "ffffffffffffffffff01"},
     };
     for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
         lode_buf_t b = LODE_BUF_INIT;

@@ -23,8 +23,14 @@ static bool op_try(lode_dop_t *d)
         return lode_dop_force_complete(d);
     return false;
 }
-static void op_expire(lode_dop_t *d) { ((op_t *)d)->expired++; }
-static void op_complete(lode_dop_t *d) { __atomic_add_fetch(&((op_t *)d)->completed, 1, __ATOMIC_SEQ_CST); }
+static void op_expire(lode_dop_t *d)
+{
+    ((op_t *)d)->expired++;
+}
+static void op_complete(lode_dop_t *d)
+{
+    __atomic_add_fetch(&((op_t *)d)->completed, 1, __ATOMIC_SEQ_CST);
+}
 static void op_free(lode_dop_t *d)
 {
     op_t *o = (op_t *)d;
@@ -45,7 +51,10 @@ static op_t *new_op(int *ready, int need, int *freed)
 }
 
 static int order[8], norder;
-static void record(void *arg) { order[norder++] = (int)(intptr_t)arg; }
+static void record(void *arg)
+{
+    order[norder++] = (int)(intptr_t)arg;
+}
 
 TEST(timer_fires_in_deadline_order)
 {
@@ -156,8 +165,8 @@ TEST(purgatory_exactly_once_under_concurrent_checks)
         char key[16];
         snprintf(key, sizeof key, "k%d", i % 8);
         const char *keys[] = {key};
-        lode_purgatory_try_complete_else_watch(p, &ops[i]->dop,
-                                               lode_timer_now_ms(t) + 60000, keys, 1);
+        lode_purgatory_try_complete_else_watch(p, &ops[i]->dop, lode_timer_now_ms(t) + 60000, keys,
+                                               1);
     }
     stress_t s = {p, &ready};
     pthread_t th[4];

@@ -33,7 +33,8 @@ TEST(image_copy_on_write_and_publish)
     lode_broker_info_t br = {.id = 1, .epoch = 5};
     br.endpoints = lode_xcalloc(1, sizeof *br.endpoints);
     br.nendpoints = 1;
-    br.endpoints[0] = (lode_endpoint_t){lode_xstrdup("PLAINTEXT"), lode_xstrdup("localhost"), 9092, 0};
+    br.endpoints[0] =
+        (lode_endpoint_t){lode_xstrdup("PLAINTEXT"), lode_xstrdup("localhost"), 9092, 0};
     lode_image_put_broker(b, &br);
     lode_image_set_feature(b, "metadata.version", 25);
     lode_image_publish(h, b);
@@ -43,7 +44,8 @@ TEST(image_copy_on_write_and_publish)
     const lode_topic_info_t *t = lode_image_topic(v1, "orders");
     REQUIRE(t && t->npartitions == 3);
     CHECK(lode_image_topic_by_id(v1, id) == t);
-    CHECK_STREQ(lode_image_config(v1, LODE_CONFIG_RESOURCE_TOPIC, "orders", "retention.ms"), "1000");
+    CHECK_STREQ(lode_image_config(v1, LODE_CONFIG_RESOURCE_TOPIC, "orders", "retention.ms"),
+                "1000");
     CHECK_EQ(lode_image_broker(v1, 1)->endpoints[0].port, 9092);
     CHECK_EQ(lode_image_feature(v1, "metadata.version"), 25);
     /* change partition 0's leader and the config in v2: v1 keeps its view */
@@ -58,7 +60,8 @@ TEST(image_copy_on_write_and_publish)
     lode_image_t *v2 = lode_image_acquire(h);
     CHECK_EQ(lode_image_topic(v1, "orders")->partitions[0].leader, 1);
     CHECK_EQ(lode_image_topic(v2, "orders")->partitions[0].leader, -1);
-    CHECK_STREQ(lode_image_config(v1, LODE_CONFIG_RESOURCE_TOPIC, "orders", "retention.ms"), "1000");
+    CHECK_STREQ(lode_image_config(v1, LODE_CONFIG_RESOURCE_TOPIC, "orders", "retention.ms"),
+                "1000");
     CHECK(lode_image_config(v2, LODE_CONFIG_RESOURCE_TOPIC, "orders", "retention.ms") == NULL);
     CHECK(!lode_image_broker(v1, 1)->fenced && lode_image_broker(v2, 1)->fenced);
     /* equality: rebuilding v2 from scratch matches */

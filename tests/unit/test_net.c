@@ -105,8 +105,7 @@ static void echo(void *arg, lode_req_t *req)
     lode_req_respond(req, r);
 }
 
-static lode_net_t *start(lode_request_fn fn, void *arg, size_t inflight, int64_t idle_ms,
-                         int *port)
+static lode_net_t *start(lode_request_fn fn, void *arg, size_t inflight, int64_t idle_ms, int *port)
 {
     lode_net_config_t c;
     lode_net_config_defaults(&c);

@@ -42,9 +42,9 @@ TEST(header_versions_follow_kafka)
 
 /* Metadata v4 request with header v1, written by hand:
  * key 3, version 4, correlation 7, client "kcat"; topics ["t1"], auto-create. */
-static const uint8_t metadata_v4[] = {0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00, 0x07, 0x00, 0x04,
-                                      'k',  'c',  'a',  't',  0x00, 0x00, 0x00, 0x01, 0x00, 0x02,
-                                      't',  '1',  0x01};
+static const uint8_t metadata_v4[] = {0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00, 0x07,
+                                      0x00, 0x04, 'k',  'c',  'a',  't',  0x00, 0x00,
+                                      0x00, 0x01, 0x00, 0x02, 't',  '1',  0x01};
 
 TEST(hand_written_metadata_v4)
 {
@@ -75,10 +75,10 @@ TEST(hand_written_metadata_v4)
  * string; the body uses compact strings and tagged-field sections. */
 static const uint8_t apiversions_v3[] = {
     0x00, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x2a, /* key 18, v3, corr 42 */
-    0x00, 0x03, 'a', 'b', 'c',                      /* client id "abc" */
+    0x00, 0x03, 'a',  'b',  'c',                    /* client id "abc" */
     0x00,                                           /* header tagged fields */
-    0x05, 'l', 'o', 'd', 'e',                       /* ClientSoftwareName (len+1) */
-    0x04, '1', '.', '0',                            /* ClientSoftwareVersion */
+    0x05, 'l',  'o',  'd',  'e',                    /* ClientSoftwareName (len+1) */
+    0x04, '1',  '.',  '0',                          /* ClientSoftwareVersion */
     0x00,                                           /* body tagged fields */
 };
 

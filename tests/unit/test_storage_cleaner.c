@@ -216,9 +216,18 @@ static void run_model(int codec)
     lode_log_close(log);
 }
 
-TEST(compaction_matches_model_uncompressed) { run_model(LODE_COMPRESSION_NONE); }
-TEST(compaction_matches_model_lz4) { run_model(LODE_COMPRESSION_LZ4); }
-TEST(compaction_matches_model_zstd) { run_model(LODE_COMPRESSION_ZSTD); }
+TEST(compaction_matches_model_uncompressed)
+{
+    run_model(LODE_COMPRESSION_NONE);
+}
+TEST(compaction_matches_model_lz4)
+{
+    run_model(LODE_COMPRESSION_LZ4);
+}
+TEST(compaction_matches_model_zstd)
+{
+    run_model(LODE_COMPRESSION_ZSTD);
+}
 
 TEST(compaction_small_dedupe_buffer_cleans_partially)
 {
@@ -309,9 +318,9 @@ TEST(interrupted_swap_completes_and_cleaned_leftovers_go)
     copy_file(a, junk, false);
     REQUIRE(lode_log_open(dir, &c, 0, -1, false, NULL, 0, &log) == 0);
     struct stat st;
-    CHECK(stat(b, &st) != 0);     /* covered segment removed */
-    CHECK(stat(swap, &st) != 0);  /* swap completed */
-    CHECK(stat(junk, &st) != 0);  /* unfinished cleaner output removed */
+    CHECK(stat(b, &st) != 0);    /* covered segment removed */
+    CHECK(stat(swap, &st) != 0); /* swap completed */
+    CHECK(stat(junk, &st) != 0); /* unfinished cleaner output removed */
     CHECK_EQ(lode_log_end_offset(log), 300);
     check_log(log);
     lode_log_close(log);

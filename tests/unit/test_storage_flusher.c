@@ -9,7 +9,6 @@
 #include "support/fake_batch.h"
 #include "test.h"
 
-
 typedef struct {
     lode_log_t *log;
     lode_flusher_t *f;

@@ -139,8 +139,8 @@ TEST(checkpoint_offsets_roundtrip_and_corrupt)
     /* missing → empty */
     REQUIRE(lode_checkpoint_read_offsets(tmp_path("nope"), &out, &n) == 0);
     CHECK_EQ(n, 0);
-    const char *bad[] = {"1\n0\n", "0\n2\nt 0 1\n", "0\n1\nt x 1\n", "0\n99999999999\n", "",
-                         "0\n1\nt 0\n"};
+    const char *bad[] = {"1\n0\n", "0\n2\nt 0 1\n", "0\n1\nt x 1\n", "0\n99999999999\n",
+                         "",       "0\n1\nt 0\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         REQUIRE(lode_write_file_atomic(path, bad[i], strlen(bad[i])) == 0);
         CHECK_EQ(lode_checkpoint_read_offsets(path, &out, &n), LODE_ECORRUPT);

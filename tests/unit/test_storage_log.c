@@ -10,8 +10,6 @@
 #include "support/fake_batch.h"
 #include "test.h"
 
-
-
 static const lode_log_hooks_t hooks = {lode_test_crc_ok, NULL};
 
 static lode_log_config_t cfg_small(void)

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "core/err.h"
-#include "storage/checkpoint.h"
 #include "proto/compress.h"
+#include "storage/checkpoint.h"
 #include "storage/logmgr.h"
 #include "support/fake_batch.h"
 #include "test.h"

@@ -36,8 +36,9 @@ TEST(meta_props_roundtrip_and_errors)
         CHECK(strstr(err, "meta.properties") != NULL);
     }
     /* Kafka's own file (with its comment header) reads fine */
-    const char *kafka = "#\n#Thu Nov 21 10:00:00 UTC 2026\nnode.id=1\n"
-                        "directory.id=ABEiM0RVZneImaq7zN3u_w\nversion=1\ncluster.id=q1Sh-9_ISia_zwGINzRvyQ\n";
+    const char *kafka =
+        "#\n#Thu Nov 21 10:00:00 UTC 2026\nnode.id=1\n"
+        "directory.id=ABEiM0RVZneImaq7zN3u_w\nversion=1\ncluster.id=q1Sh-9_ISia_zwGINzRvyQ\n";
     REQUIRE(lode_write_file_atomic(path, kafka, strlen(kafka)) == 0);
     REQUIRE(lode_meta_props_read(dir, &back, err, sizeof err) == 0);
     CHECK_STREQ(back.cluster_id, "q1Sh-9_ISia_zwGINzRvyQ");

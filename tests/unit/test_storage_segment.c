@@ -10,7 +10,6 @@
 #include "support/fake_batch.h"
 #include "test.h"
 
-
 static lode_log_config_t small_config(void)
 {
     lode_log_config_t c;
@@ -155,8 +154,8 @@ TEST(segment_recover_torn_tail_and_bad_batch)
     REQUIRE(lode_segment_find_batch(&seg, 200, &b) == 0);
     CHECK_EQ(b.base_offset, 198);
     /* a batch failing validation cuts the log there */
-    REQUIRE(lode_segment_recover(&seg, c.index_interval_bytes, reject_offset_60, NULL, &truncated) ==
-            0);
+    REQUIRE(lode_segment_recover(&seg, c.index_interval_bytes, reject_offset_60, NULL,
+                                 &truncated) == 0);
     CHECK_EQ(truncated, 80 * 101);
     CHECK_EQ(seg.next_offset, 60);
     lode_segment_close(&seg);
@@ -174,10 +173,10 @@ TEST(segment_roll_rules)
     lode_test_put_batch(&b, 0, 1, 500, 100, 0, 0);
     REQUIRE(lode_segment_append(&seg, b.data, b.len, 0, 500, 0, 100) == 0);
     CHECK(!lode_segment_should_roll(&seg, &c, 100, 600, 1, 600, 0));
-    CHECK(lode_segment_should_roll(&seg, &c, 900, 600, 1, 600, 0));       /* segment.bytes */
-    CHECK(lode_segment_should_roll(&seg, &c, 10, 20000, 1, 10501, 0));    /* segment.ms */
+    CHECK(lode_segment_should_roll(&seg, &c, 900, 600, 1, 600, 0));    /* segment.bytes */
+    CHECK(lode_segment_should_roll(&seg, &c, 10, 20000, 1, 10501, 0)); /* segment.ms */
     CHECK(!lode_segment_should_roll(&seg, &c, 10, 20000, 1, 10500, 0));
-    CHECK(lode_segment_should_roll(&seg, &c, 10, 20000, 1, 9600, 1000));  /* jitter */
+    CHECK(lode_segment_should_roll(&seg, &c, 10, 20000, 1, 9600, 1000)); /* jitter */
     CHECK(lode_segment_should_roll(&seg, &c, 10, 600, (int64_t)INT32_MAX + 1, 600, 0));
     lode_buf_free(&b);
     lode_segment_close(&seg);
