@@ -76,6 +76,7 @@ $(eval $(call variant,$(B),$(CFLAGS_REL)))
 $(eval $(call variant,$(B)/asan,$(CFLAGS_ASAN)))
 
 .SECONDARY:
+.SECONDEXPANSION:
 .PHONY: all deps test run protogen protogen-check fuzz bench format clean check-build
 
 REL_LIBS := $(foreach L,$(LAYERS),$(B)/lib/liblode-$(L).a)
@@ -119,7 +120,7 @@ fuzz: deps $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 bench: deps all $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 	@bench/run
 
-$(B)/bench/%: $(B)/obj/bench/%.o $(REL_LIBS)
+$(B)/bench/%: $(B)/obj/bench/%.o $$($(B)_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_REL) $^ -o $@ $(LIBS_EXT) -lrdkafka
 

@@ -612,7 +612,7 @@ static int append_locked(lode_log_t *log, const uint8_t *batches, size_t len, in
     info->bytes = len;
     info->log_start_offset = load64(&log->log_start_offset);
     if (log->unflushed_messages >= cfg->flush_messages) {
-        if (lode_segment_flush(seg) == 0) {
+        if (lode_segment_flush_data(seg) == 0) {
             store64(&log->recovery_point, last_off + 1);
             log->unflushed_messages = 0;
         }
@@ -893,7 +893,10 @@ int lode_log_flush(lode_log_t *log)
     pthread_mutex_unlock(&log->append_lock);
     int rc = 0;
     for (int i = 0; i < n; i++) {
-        if (lode_segment_flush(to_sync[i]))
+        /* The last one was the active segment when picked: data only (see
+         * lode_segment_flush_data); sealed segments get their indexes too. */
+        int frc = i == n - 1 ? lode_segment_flush_data(to_sync[i]) : lode_segment_flush(to_sync[i]);
+        if (frc)
             rc = LODE_EIO;
         lode_segment_release(to_sync[i]);
     }

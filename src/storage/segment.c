@@ -349,14 +349,20 @@ int lode_segment_truncate_to(lode_segment_t *seg, int64_t offset, uint32_t *remo
     return lode_segment_load_tail(seg);
 }
 
-int lode_segment_flush(lode_segment_t *seg)
+int lode_segment_flush_data(lode_segment_t *seg)
 {
     if (fdatasync(seg->log_fd) != 0)
         return LODE_EIO;
-    if (lode_index_flush(&seg->oidx) || lode_index_flush(&seg->tidx))
-        return LODE_EIO;
     seg->unflushed_bytes = 0;
     return 0;
+}
+
+int lode_segment_flush(lode_segment_t *seg)
+{
+    int rc = lode_segment_flush_data(seg);
+    if (rc == 0 && (lode_index_flush(&seg->oidx) || lode_index_flush(&seg->tidx)))
+        rc = LODE_EIO;
+    return rc;
 }
 
 int lode_segment_seal(lode_segment_t *seg)

@@ -154,6 +154,10 @@ int lode_segment_truncate_to(lode_segment_t *seg, int64_t offset, uint32_t *remo
 
 /* fdatasync of .log and msync of the indexes. */
 int lode_segment_flush(lode_segment_t *seg);
+/* fdatasync of .log only: enough for the active segment, whose indexes are
+ * rebuilt by recovery after any unclean shutdown (log.c never trusts the
+ * active segment past a crash), so group commit pays one sync, not three. */
+int lode_segment_flush_data(lode_segment_t *seg);
 
 /* The segment stops being active: final time-index entry, trimmed indexes. */
 int lode_segment_seal(lode_segment_t *seg);
