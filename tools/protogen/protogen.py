@@ -496,7 +496,7 @@ def gen_is_default(c, msg, s):
 def gen_init_field(c, msg, f):
     m = 'm->' + f.cname
     if f.is_array:
-        c('%s_count = 0;' % m)
+        c('%s_count = %s;' % (m, '-1' if f.default == 'null' else '0'))
         return
     if f.is_struct:
         if not f.nullable.empty():
@@ -751,6 +751,8 @@ def tagged_nondefault_cond(f):
     written)."""
     m = 'm->' + f.cname
     if f.is_array:
+        if f.default == 'null':
+            return '%s_count >= 0' % m
         return '%s_count != 0' % m
     if f.is_struct:
         if not f.nullable.empty():

@@ -19,7 +19,7 @@ static int AlterPartitionReassignmentsRequest_check_body(const AlterPartitionRea
 void AlterPartitionReassignmentsRequest_ReassignablePartition_init(AlterPartitionReassignmentsRequest_ReassignablePartition *m)
 {
     memset(m, 0, sizeof *m);
-    m->Replicas_count = 0;
+    m->Replicas_count = -1;
 }
 
 static void AlterPartitionReassignmentsRequest_ReassignablePartition_decode(AlterPartitionReassignmentsRequest_ReassignablePartition *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
@@ -99,7 +99,7 @@ static bool AlterPartitionReassignmentsRequest_ReassignablePartition_is_default(
     (void)m;
     if (m->PartitionIndex != 0)
         return false;
-    if (m->Replicas_count != 0)
+    if (m->Replicas_count >= 0)
         return false;
     return true;
 }

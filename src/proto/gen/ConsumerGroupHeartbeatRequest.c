@@ -109,10 +109,10 @@ void ConsumerGroupHeartbeatRequest_init(ConsumerGroupHeartbeatRequest *m)
     m->InstanceId = LODE_STR_NULL;
     m->RackId = LODE_STR_NULL;
     m->RebalanceTimeoutMs = -1;
-    m->SubscribedTopicNames_count = 0;
+    m->SubscribedTopicNames_count = -1;
     m->SubscribedTopicRegex = LODE_STR_NULL;
     m->ServerAssignor = LODE_STR_NULL;
-    m->TopicPartitions_count = 0;
+    m->TopicPartitions_count = -1;
 }
 
 static void ConsumerGroupHeartbeatRequest_decode_body(ConsumerGroupHeartbeatRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)

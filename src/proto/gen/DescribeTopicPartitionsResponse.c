@@ -27,8 +27,8 @@ void DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition_in
     m->LeaderEpoch = -1;
     m->ReplicaNodes_count = 0;
     m->IsrNodes_count = 0;
-    m->EligibleLeaderReplicas_count = 0;
-    m->LastKnownElr_count = 0;
+    m->EligibleLeaderReplicas_count = -1;
+    m->LastKnownElr_count = -1;
     m->OfflineReplicas_count = 0;
 }
 
@@ -202,9 +202,9 @@ static bool DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseParti
         return false;
     if (m->IsrNodes_count != 0)
         return false;
-    if (m->EligibleLeaderReplicas_count != 0)
+    if (m->EligibleLeaderReplicas_count >= 0)
         return false;
-    if (m->LastKnownElr_count != 0)
+    if (m->LastKnownElr_count >= 0)
         return false;
     if (m->OfflineReplicas_count != 0)
         return false;

@@ -108,7 +108,7 @@ void ListPartitionReassignmentsRequest_init(ListPartitionReassignmentsRequest *m
 {
     memset(m, 0, sizeof *m);
     m->TimeoutMs = 60000;
-    m->Topics_count = 0;
+    m->Topics_count = -1;
 }
 
 static void ListPartitionReassignmentsRequest_decode_body(ListPartitionReassignmentsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)

@@ -10,15 +10,15 @@ void PartitionChangeRecord_init(PartitionChangeRecord *m)
 {
     memset(m, 0, sizeof *m);
     m->PartitionId = -1;
-    m->Isr_count = 0;
+    m->Isr_count = -1;
     m->Leader = -2;
-    m->Replicas_count = 0;
-    m->RemovingReplicas_count = 0;
-    m->AddingReplicas_count = 0;
+    m->Replicas_count = -1;
+    m->RemovingReplicas_count = -1;
+    m->AddingReplicas_count = -1;
     m->LeaderRecoveryState = -1;
-    m->Directories_count = 0;
-    m->EligibleLeaderReplicas_count = 0;
-    m->LastKnownElr_count = 0;
+    m->Directories_count = -1;
+    m->EligibleLeaderReplicas_count = -1;
+    m->LastKnownElr_count = -1;
 }
 
 static void PartitionChangeRecord_decode_body(PartitionChangeRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
@@ -207,7 +207,7 @@ static size_t PartitionChangeRecord_size_body(const PartitionChangeRecord *m, in
     n += 16;
     if (1) {
         uint32_t ntags = 0;
-        if ((1) && m->Isr_count != 0) {
+        if ((1) && m->Isr_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->Isr_count, 1);
             if (m->Isr_count > 0)
@@ -221,7 +221,7 @@ static size_t PartitionChangeRecord_size_body(const PartitionChangeRecord *m, in
             n += lode_uvarint_size(1) + lode_uvarint_size((uint32_t)t) + t;
             ntags++;
         }
-        if ((1) && m->Replicas_count != 0) {
+        if ((1) && m->Replicas_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->Replicas_count, 1);
             if (m->Replicas_count > 0)
@@ -229,7 +229,7 @@ static size_t PartitionChangeRecord_size_body(const PartitionChangeRecord *m, in
             n += lode_uvarint_size(2) + lode_uvarint_size((uint32_t)t) + t;
             ntags++;
         }
-        if ((1) && m->RemovingReplicas_count != 0) {
+        if ((1) && m->RemovingReplicas_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->RemovingReplicas_count, 1);
             if (m->RemovingReplicas_count > 0)
@@ -237,7 +237,7 @@ static size_t PartitionChangeRecord_size_body(const PartitionChangeRecord *m, in
             n += lode_uvarint_size(3) + lode_uvarint_size((uint32_t)t) + t;
             ntags++;
         }
-        if ((1) && m->AddingReplicas_count != 0) {
+        if ((1) && m->AddingReplicas_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->AddingReplicas_count, 1);
             if (m->AddingReplicas_count > 0)
@@ -251,7 +251,7 @@ static size_t PartitionChangeRecord_size_body(const PartitionChangeRecord *m, in
             n += lode_uvarint_size(5) + lode_uvarint_size((uint32_t)t) + t;
             ntags++;
         }
-        if ((v >= 1) && m->Directories_count != 0) {
+        if ((v >= 1) && m->Directories_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->Directories_count, 1);
             if (m->Directories_count > 0)
@@ -259,7 +259,7 @@ static size_t PartitionChangeRecord_size_body(const PartitionChangeRecord *m, in
             n += lode_uvarint_size(8) + lode_uvarint_size((uint32_t)t) + t;
             ntags++;
         }
-        if ((v >= 2) && m->EligibleLeaderReplicas_count != 0) {
+        if ((v >= 2) && m->EligibleLeaderReplicas_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->EligibleLeaderReplicas_count, 1);
             if (m->EligibleLeaderReplicas_count > 0)
@@ -267,7 +267,7 @@ static size_t PartitionChangeRecord_size_body(const PartitionChangeRecord *m, in
             n += lode_uvarint_size(6) + lode_uvarint_size((uint32_t)t) + t;
             ntags++;
         }
-        if ((v >= 2) && m->LastKnownElr_count != 0) {
+        if ((v >= 2) && m->LastKnownElr_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->LastKnownElr_count, 1);
             if (m->LastKnownElr_count > 0)
@@ -289,26 +289,26 @@ static void PartitionChangeRecord_write_body(const PartitionChangeRecord *m, int
     lode_buf_put(out, m->TopicId.b, 16);
     if (1) {
         uint32_t ntags = 0;
-        if ((1) && m->Isr_count != 0)
+        if ((1) && m->Isr_count >= 0)
             ntags++;
         if ((1) && m->Leader != -2)
             ntags++;
-        if ((1) && m->Replicas_count != 0)
+        if ((1) && m->Replicas_count >= 0)
             ntags++;
-        if ((1) && m->RemovingReplicas_count != 0)
+        if ((1) && m->RemovingReplicas_count >= 0)
             ntags++;
-        if ((1) && m->AddingReplicas_count != 0)
+        if ((1) && m->AddingReplicas_count >= 0)
             ntags++;
         if ((1) && m->LeaderRecoveryState != -1)
             ntags++;
-        if ((v >= 1) && m->Directories_count != 0)
+        if ((v >= 1) && m->Directories_count >= 0)
             ntags++;
-        if ((v >= 2) && m->EligibleLeaderReplicas_count != 0)
+        if ((v >= 2) && m->EligibleLeaderReplicas_count >= 0)
             ntags++;
-        if ((v >= 2) && m->LastKnownElr_count != 0)
+        if ((v >= 2) && m->LastKnownElr_count >= 0)
             ntags++;
         lode_buf_put_uvarint(out, ntags);
-        if ((1) && m->Isr_count != 0) {
+        if ((1) && m->Isr_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->Isr_count, 1);
             if (m->Isr_count > 0)
@@ -327,7 +327,7 @@ static void PartitionChangeRecord_write_body(const PartitionChangeRecord *m, int
             lode_buf_put_uvarint(out, (uint32_t)t);
             lode_buf_put_i32(out, m->Leader);
         }
-        if ((1) && m->Replicas_count != 0) {
+        if ((1) && m->Replicas_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->Replicas_count, 1);
             if (m->Replicas_count > 0)
@@ -339,7 +339,7 @@ static void PartitionChangeRecord_write_body(const PartitionChangeRecord *m, int
                 lode_buf_put_i32(out, m->Replicas[i]);
             }
         }
-        if ((1) && m->RemovingReplicas_count != 0) {
+        if ((1) && m->RemovingReplicas_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->RemovingReplicas_count, 1);
             if (m->RemovingReplicas_count > 0)
@@ -351,7 +351,7 @@ static void PartitionChangeRecord_write_body(const PartitionChangeRecord *m, int
                 lode_buf_put_i32(out, m->RemovingReplicas[i]);
             }
         }
-        if ((1) && m->AddingReplicas_count != 0) {
+        if ((1) && m->AddingReplicas_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->AddingReplicas_count, 1);
             if (m->AddingReplicas_count > 0)
@@ -370,7 +370,7 @@ static void PartitionChangeRecord_write_body(const PartitionChangeRecord *m, int
             lode_buf_put_uvarint(out, (uint32_t)t);
             lode_buf_put_i8(out, m->LeaderRecoveryState);
         }
-        if ((v >= 2) && m->EligibleLeaderReplicas_count != 0) {
+        if ((v >= 2) && m->EligibleLeaderReplicas_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->EligibleLeaderReplicas_count, 1);
             if (m->EligibleLeaderReplicas_count > 0)
@@ -382,7 +382,7 @@ static void PartitionChangeRecord_write_body(const PartitionChangeRecord *m, int
                 lode_buf_put_i32(out, m->EligibleLeaderReplicas[i]);
             }
         }
-        if ((v >= 2) && m->LastKnownElr_count != 0) {
+        if ((v >= 2) && m->LastKnownElr_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->LastKnownElr_count, 1);
             if (m->LastKnownElr_count > 0)
@@ -394,7 +394,7 @@ static void PartitionChangeRecord_write_body(const PartitionChangeRecord *m, int
                 lode_buf_put_i32(out, m->LastKnownElr[i]);
             }
         }
-        if ((v >= 1) && m->Directories_count != 0) {
+        if ((v >= 1) && m->Directories_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->Directories_count, 1);
             if (m->Directories_count > 0)
@@ -413,11 +413,11 @@ static int PartitionChangeRecord_check_body(const PartitionChangeRecord *m, int1
 {
     (void)m;
     (void)v;
-    if ((v <= 0) && m->Directories_count != 0)
+    if ((v <= 0) && m->Directories_count >= 0)
         return LODE_EUNSUPPORTED;
-    if ((v <= 1) && m->EligibleLeaderReplicas_count != 0)
+    if ((v <= 1) && m->EligibleLeaderReplicas_count >= 0)
         return LODE_EUNSUPPORTED;
-    if ((v <= 1) && m->LastKnownElr_count != 0)
+    if ((v <= 1) && m->LastKnownElr_count >= 0)
         return LODE_EUNSUPPORTED;
     return 0;
 }

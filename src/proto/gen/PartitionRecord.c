@@ -18,8 +18,8 @@ void PartitionRecord_init(PartitionRecord *m)
     m->LeaderEpoch = -1;
     m->PartitionEpoch = -1;
     m->Directories_count = 0;
-    m->EligibleLeaderReplicas_count = 0;
-    m->LastKnownElr_count = 0;
+    m->EligibleLeaderReplicas_count = -1;
+    m->LastKnownElr_count = -1;
 }
 
 static void PartitionRecord_decode_body(PartitionRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
@@ -184,7 +184,7 @@ static size_t PartitionRecord_size_body(const PartitionRecord *m, int16_t v)
             n += lode_uvarint_size(0) + lode_uvarint_size((uint32_t)t) + t;
             ntags++;
         }
-        if ((v >= 2) && m->EligibleLeaderReplicas_count != 0) {
+        if ((v >= 2) && m->EligibleLeaderReplicas_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->EligibleLeaderReplicas_count, 1);
             if (m->EligibleLeaderReplicas_count > 0)
@@ -192,7 +192,7 @@ static size_t PartitionRecord_size_body(const PartitionRecord *m, int16_t v)
             n += lode_uvarint_size(1) + lode_uvarint_size((uint32_t)t) + t;
             ntags++;
         }
-        if ((v >= 2) && m->LastKnownElr_count != 0) {
+        if ((v >= 2) && m->LastKnownElr_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->LastKnownElr_count, 1);
             if (m->LastKnownElr_count > 0)
@@ -241,9 +241,9 @@ static void PartitionRecord_write_body(const PartitionRecord *m, int16_t v, lode
         uint32_t ntags = 0;
         if ((1) && m->LeaderRecoveryState != 0)
             ntags++;
-        if ((v >= 2) && m->EligibleLeaderReplicas_count != 0)
+        if ((v >= 2) && m->EligibleLeaderReplicas_count >= 0)
             ntags++;
-        if ((v >= 2) && m->LastKnownElr_count != 0)
+        if ((v >= 2) && m->LastKnownElr_count >= 0)
             ntags++;
         lode_buf_put_uvarint(out, ntags);
         if ((1) && m->LeaderRecoveryState != 0) {
@@ -253,7 +253,7 @@ static void PartitionRecord_write_body(const PartitionRecord *m, int16_t v, lode
             lode_buf_put_uvarint(out, (uint32_t)t);
             lode_buf_put_i8(out, m->LeaderRecoveryState);
         }
-        if ((v >= 2) && m->EligibleLeaderReplicas_count != 0) {
+        if ((v >= 2) && m->EligibleLeaderReplicas_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->EligibleLeaderReplicas_count, 1);
             if (m->EligibleLeaderReplicas_count > 0)
@@ -265,7 +265,7 @@ static void PartitionRecord_write_body(const PartitionRecord *m, int16_t v, lode
                 lode_buf_put_i32(out, m->EligibleLeaderReplicas[i]);
             }
         }
-        if ((v >= 2) && m->LastKnownElr_count != 0) {
+        if ((v >= 2) && m->LastKnownElr_count >= 0) {
             size_t t = 0;
             t += lode_array_len_size(m->LastKnownElr_count, 1);
             if (m->LastKnownElr_count > 0)
@@ -296,9 +296,9 @@ static int PartitionRecord_check_body(const PartitionRecord *m, int16_t v)
         return LODE_EUNSUPPORTED;
     if ((v >= 1) && m->Directories_count < 0)
         return LODE_EINVAL;
-    if ((v <= 1) && m->EligibleLeaderReplicas_count != 0)
+    if ((v <= 1) && m->EligibleLeaderReplicas_count >= 0)
         return LODE_EUNSUPPORTED;
-    if ((v <= 1) && m->LastKnownElr_count != 0)
+    if ((v <= 1) && m->LastKnownElr_count >= 0)
         return LODE_EUNSUPPORTED;
     return 0;
 }

@@ -12,7 +12,7 @@ void ShareGroupHeartbeatRequest_init(ShareGroupHeartbeatRequest *m)
     m->GroupId = lode_str_lit("");
     m->MemberId = lode_str_lit("");
     m->RackId = LODE_STR_NULL;
-    m->SubscribedTopicNames_count = 0;
+    m->SubscribedTopicNames_count = -1;
 }
 
 static void ShareGroupHeartbeatRequest_decode_body(ShareGroupHeartbeatRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a)
