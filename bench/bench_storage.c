@@ -37,7 +37,10 @@
 static int quick;
 static char dir[1024];
 
-static int64_t now_ns(void) { return lode_clock_monotonic_ns(lode_clock_real()); }
+static int64_t now_ns(void)
+{
+    return lode_clock_monotonic_ns(lode_clock_real());
+}
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -47,7 +50,10 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
-static void rm_rf(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 /* One 16 KB batch of 16 x 1 KB records, built once and appended many times
  * (the log rewrites its base offset in place). */
@@ -390,8 +396,9 @@ int main(int argc, char **argv)
            fio_bw / 1e6);
     printf("| fio fdatasync after a 16 KiB write | mean %.2f ms, p99 %.2f ms | |\n",
            fsync_mean / 1e6, fsync_p99 / 1e6);
-    printf("| append, page cache only (1 KB records, 16 KB batches) | %.0f MB/s | %.0f%% of fio |\n",
-           app, app * 1e6 / fio_bw * 100);
+    printf(
+        "| append, page cache only (1 KB records, 16 KB batches) | %.0f MB/s | %.0f%% of fio |\n",
+        app, app * 1e6 / fio_bw * 100);
     for (int i = 0; i < 2; i++) {
         printf("| group commit, 8 appenders x %d in flight, ack after fsync | %.0f MB/s, %.0f "
                "acks/s | %.0f%% of fio |\n",
