@@ -21,38 +21,6 @@
 
 #define MAX_TOPIC_NAME 249
 
-void lode_mrecs_init(lode_mrecs_t *r)
-{
-    memset(r, 0, sizeof *r);
-}
-
-void lode_mrecs_free(lode_mrecs_t *r)
-{
-    lode_buf_free(&r->data);
-    free(r->ends);
-    memset(r, 0, sizeof *r);
-}
-
-int lode_mrecs_add(lode_mrecs_t *r, int16_t type, int16_t version, const void *msg)
-{
-    int rc = lode_mrec_encode(type, version, msg, &r->data);
-    if (rc)
-        return rc;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 16;
-        r->ends = lode_xrealloc(r->ends, r->cap * sizeof *r->ends);
-    }
-    r->ends[r->n++] = r->data.len;
-    return 0;
-}
-
-const uint8_t *lode_mrecs_get(const lode_mrecs_t *r, size_t i, size_t *len)
-{
-    size_t start = i ? r->ends[i - 1] : 0;
-    *len = r->ends[i] - start;
-    return r->data.data + start;
-}
-
 __attribute__((format(printf, 3, 4))) static void set_err(lode_ctl_error_t *e, int16_t code,
                                                           const char *fmt, ...)
 {

@@ -14,20 +14,7 @@
 
 #include "core/buf.h"
 #include "metadata/image.h"
-
-/* A list of framed metadata records (metadata/records.h). */
-typedef struct lode_mrecs {
-    lode_buf_t data;
-    size_t *ends; /* end offset of each record in data */
-    size_t n, cap;
-} lode_mrecs_t;
-
-void lode_mrecs_init(lode_mrecs_t *r);
-void lode_mrecs_free(lode_mrecs_t *r);
-/* Appends a record (a generated struct of `type`). */
-int lode_mrecs_add(lode_mrecs_t *r, int16_t type, int16_t version, const void *msg);
-/* Record i as bytes. */
-const uint8_t *lode_mrecs_get(const lode_mrecs_t *r, size_t i, size_t *len);
+#include "metadata/records.h"
 
 /* Kafka's topic name rule; NULL when valid, else the message Kafka gives. */
 const char *lode_topic_name_error(const char *name, char *buf, size_t cap);

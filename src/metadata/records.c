@@ -61,6 +61,38 @@ int lode_mrec_decode(const uint8_t *p, size_t len, lode_arena_t *a, int16_t *typ
     return 0;
 }
 
+void lode_mrecs_init(lode_mrecs_t *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+void lode_mrecs_free(lode_mrecs_t *r)
+{
+    lode_buf_free(&r->data);
+    free(r->ends);
+    memset(r, 0, sizeof *r);
+}
+
+int lode_mrecs_add(lode_mrecs_t *r, int16_t type, int16_t version, const void *msg)
+{
+    int rc = lode_mrec_encode(type, version, msg, &r->data);
+    if (rc)
+        return rc;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->ends = lode_xrealloc(r->ends, r->cap * sizeof *r->ends);
+    }
+    r->ends[r->n++] = r->data.len;
+    return 0;
+}
+
+const uint8_t *lode_mrecs_get(const lode_mrecs_t *r, size_t i, size_t *len)
+{
+    size_t start = i ? r->ends[i - 1] : 0;
+    *len = r->ends[i] - start;
+    return r->data.data + start;
+}
+
 static char *dup_str(const lode_str_t *s)
 {
     return s->len >= 0 ? lode_xstrndup(s->ptr, (size_t)s->len) : NULL;

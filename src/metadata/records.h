@@ -12,6 +12,7 @@
 #ifndef LODE_METADATA_RECORDS_H
 #define LODE_METADATA_RECORDS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/arena.h"
@@ -37,6 +38,20 @@ enum {
     LODE_MREC_NO_OP = 20,
     LODE_MREC_REGISTER_CONTROLLER = 27,
 };
+
+/* A list of framed metadata records (metadata/records.h). */
+typedef struct lode_mrecs {
+    lode_buf_t data;
+    size_t *ends; /* end offset of each record in data */
+    size_t n, cap;
+} lode_mrecs_t;
+
+void lode_mrecs_init(lode_mrecs_t *r);
+void lode_mrecs_free(lode_mrecs_t *r);
+/* Appends a record (a generated struct of `type`). */
+int lode_mrecs_add(lode_mrecs_t *r, int16_t type, int16_t version, const void *msg);
+/* Record i as bytes. */
+const uint8_t *lode_mrecs_get(const lode_mrecs_t *r, size_t i, size_t *len);
 
 /* Appends the framed value of record `msg` (a generated struct of `type`). */
 int lode_mrec_encode(int16_t type, int16_t version, const void *msg, lode_buf_t *out);
