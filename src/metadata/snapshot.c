@@ -175,6 +175,14 @@ static void snapshot_name(char *out, size_t cap, const char *dir, int64_t end, i
 int lode_snapshot_write(const char *dir, const lode_image_t *img, int64_t end_offset, int32_t epoch,
                         int64_t now_ms)
 {
+    char path[4096];
+    snapshot_name(path, sizeof path, dir, end_offset, epoch, "");
+    return lode_snapshot_write_path(path, img, epoch, now_ms);
+}
+
+int lode_snapshot_write_path(const char *path, const lode_image_t *img, int32_t epoch,
+                             int64_t now_ms)
+{
     lode_mrecs_t recs;
     lode_mrecs_init(&recs);
     int rc = lode_image_to_records(img, &recs);
@@ -207,11 +215,8 @@ int lode_snapshot_write(const char *dir, const lode_image_t *img, int64_t end_of
     if (!rc)
         rc = put_control(&file, CONTROL_SNAPSHOT_FOOTER, &lode_msg_SnapshotFooterRecord, &f, off,
                          epoch, now_ms);
-    if (!rc) {
-        char path[4096];
-        snapshot_name(path, sizeof path, dir, end_offset, epoch, "");
+    if (!rc)
         rc = lode_write_file_atomic(path, file.data, file.len);
-    }
     lode_buf_free(&file);
     lode_mrecs_free(&recs);
     return rc;

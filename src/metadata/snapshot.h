@@ -26,6 +26,10 @@ int lode_image_to_records(const lode_image_t *img, lode_mrecs_t *out);
 int lode_snapshot_write(const char *dir, const lode_image_t *img, int64_t end_offset, int32_t epoch,
                         int64_t now_ms);
 
+/* The same content at an explicit path (bootstrap.checkpoint). */
+int lode_snapshot_write_path(const char *path, const lode_image_t *img, int32_t epoch,
+                             int64_t now_ms);
+
 /* The newest complete snapshot in dir: 0 and its id, or LODE_ENOTFOUND. */
 int lode_snapshot_latest(const char *dir, int64_t *end_offset, int32_t *epoch);
 

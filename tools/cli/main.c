@@ -5,15 +5,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "core/version.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lode <command> [options]\n"
-                 "\n"
-                 "commands:\n"
-                 "  --version   print the version and exit\n"
-                 "  --help      print this help and exit\n");
+    fprintf(out,
+            "usage: lode <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  storage     format data directories (kafka-storage): random-uuid, format, info\n"
+            "  --version   print the version and exit\n"
+            "  --help      print this help and exit\n");
 }
 
 int main(int argc, char **argv)
@@ -30,6 +33,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "storage"))
+        return lode_cli_storage(argc - 1, argv + 1);
     fprintf(stderr, "lode: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 1;

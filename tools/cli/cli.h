@@ -1,0 +1,10 @@
+/*
+ * cli.h — the `lode` tools. Each takes argv with argv[0] = the tool's name
+ * and returns the process exit code (0 ok, 1 usage or operation error).
+ */
+#ifndef LODE_CLI_H
+#define LODE_CLI_H
+
+int lode_cli_storage(int argc, char **argv);
+
+#endif
