@@ -251,6 +251,18 @@ int lode_snapshot_load(const char *dir, int64_t end_offset, int32_t epoch, lode_
 {
     char path[4096];
     snapshot_name(path, sizeof path, dir, end_offset, epoch, "");
+    lode_image_t *img;
+    int rc = lode_snapshot_load_path(path, &img);
+    if (rc)
+        return rc;
+    img->offset = end_offset - 1;
+    img->epoch = epoch;
+    *out = img;
+    return 0;
+}
+
+int lode_snapshot_load_path(const char *path, lode_image_t **out)
+{
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? LODE_ENOTFOUND : LODE_EIO;
@@ -307,8 +319,6 @@ int lode_snapshot_load(const char *dir, int64_t end_offset, int32_t epoch, lode_
         lode_image_builder_free(b);
         return rc;
     }
-    b->offset = end_offset - 1;
-    b->epoch = epoch;
     *out = b;
     return 0;
 }

@@ -37,4 +37,8 @@ int lode_snapshot_latest(const char *dir, int64_t *end_offset, int32_t *epoch);
  * when the file is not a complete snapshot. */
 int lode_snapshot_load(const char *dir, int64_t end_offset, int32_t epoch, lode_image_t **out);
 
+/* Loads a file in the snapshot format from an explicit path
+ * (bootstrap.checkpoint); the image's offset is left unset. */
+int lode_snapshot_load_path(const char *path, lode_image_t **out);
+
 #endif

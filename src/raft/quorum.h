@@ -35,6 +35,8 @@ typedef struct lode_quorum_listener {
     void (*on_commit)(void *arg, const lode_qrecord_t *records, size_t n, int32_t epoch);
     /* A new leader (or none: leader_id -1) in `epoch`. */
     void (*on_leader_change)(void *arg, int32_t leader_id, int32_t epoch);
+    /* Everything below `hw` has been delivered (may be NULL). */
+    void (*on_caught_up)(void *arg, int64_t hw);
 } lode_quorum_listener_t;
 
 /* Called once the appended records are committed (status 0, last offset) or

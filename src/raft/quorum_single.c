@@ -72,6 +72,19 @@ static int write_state(const char *path, int32_t node, int32_t epoch)
     return lode_write_file_atomic(path, buf, (size_t)n);
 }
 
+/* Recovery check of the metadata log: the full batch validation (CRC32C,
+ * lengths, records), so a torn metadata batch is cut at startup. */
+static int validate_batch(const uint8_t *p, size_t len, void *arg)
+{
+    (void)arg;
+    lode_batch_hdr_t h;
+    if (lode_batch_parse_header(p, len, &h) != 0)
+        return LODE_ECORRUPT;
+    return lode_batch_validate(&h, NULL, NULL, NULL, 0);
+}
+
+static const lode_log_hooks_t HOOKS = {validate_batch, NULL};
+
 /* ---- appending ------------------------------------------------------------ */
 
 typedef struct pending {
@@ -226,6 +239,8 @@ static void *delivery_main(void *arg)
             announced = true;
         }
         deliver(q, hw);
+        if (q->delivered >= hw && q->listener.on_caught_up)
+            q->listener.on_caught_up(q->listener.arg, hw);
         pthread_mutex_lock(&q->lock);
     }
     pthread_mutex_unlock(&q->lock);
@@ -251,7 +266,7 @@ static const lode_quorum_ops_t OPS = {single_append, single_hw, single_leader, s
 
 int lode_quorum_single_open(const char *dir, int32_t node_id, const lode_log_config_t *cfg,
                             lode_flusher_t *flusher, const lode_quorum_listener_t *listener,
-                            lode_quorum_t **out)
+                            int64_t deliver_from, lode_quorum_t **out)
 {
     single_t *q = lode_xcalloc(1, sizeof *q);
     q->base.ops = &OPS;
@@ -263,7 +278,7 @@ int lode_quorum_single_open(const char *dir, int32_t node_id, const lode_log_con
     snprintf(q->dir, l, "%s/__cluster_metadata-0", dir);
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->cond, NULL);
-    int rc = lode_log_open(q->dir, cfg, 0, -1, false, NULL, 0, &q->log);
+    int rc = lode_log_open(q->dir, cfg, 0, -1, false, &HOOKS, 0, &q->log);
     if (rc)
         goto err;
     char path[4200];
@@ -273,6 +288,8 @@ int lode_quorum_single_open(const char *dir, int32_t node_id, const lode_log_con
     if (rc)
         goto err_after_log;
     q->delivered = lode_log_start_offset(q->log);
+    if (deliver_from > q->delivered)
+        q->delivered = deliver_from;
     if (pthread_create(&q->thread, NULL, delivery_main, q) != 0) {
         rc = LODE_ENOMEM;
         goto err_after_log;

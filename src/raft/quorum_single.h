@@ -18,10 +18,11 @@
 /*
  * Opens the metadata log at <dir>/__cluster_metadata-0 for node `node_id`.
  * The flusher (shared with the data logs) makes appends durable. The
- * listener's callbacks run on the quorum's thread.
+ * listener's callbacks run on the quorum's thread; delivery starts at
+ * `deliver_from` (the end offset of the snapshot the caller loaded, or 0).
  */
 int lode_quorum_single_open(const char *dir, int32_t node_id, const lode_log_config_t *cfg,
                             lode_flusher_t *flusher, const lode_quorum_listener_t *listener,
-                            lode_quorum_t **out);
+                            int64_t deliver_from, lode_quorum_t **out);
 
 #endif

@@ -62,9 +62,9 @@ TEST(single_voter_commits_delivers_and_replays)
     lode_flusher_t *f;
     REQUIRE(lode_flusher_start(0, &f) == 0);
     seen_t s = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, {{0}}, {0}, 0, 0};
-    lode_quorum_listener_t l = {&s, on_commit, on_leader};
+    lode_quorum_listener_t l = {&s, on_commit, on_leader, NULL};
     lode_quorum_t *q;
-    REQUIRE(lode_quorum_single_open(lode_test_tmpdir(), 1, &c, f, &l, &q) == 0);
+    REQUIRE(lode_quorum_single_open(lode_test_tmpdir(), 1, &c, f, &l, 0, &q) == 0);
     int32_t leader, epoch;
     lode_quorum_leader(q, &leader, &epoch);
     CHECK(leader == 1 && epoch == 1);
@@ -88,8 +88,8 @@ TEST(single_voter_commits_delivers_and_replays)
     CHECK_EQ(committed, 20);
     /* restart: epoch 2, the whole log delivered again */
     seen_t s2 = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, {{0}}, {0}, 0, 0};
-    lode_quorum_listener_t l2 = {&s2, on_commit, on_leader};
-    REQUIRE(lode_quorum_single_open(lode_test_tmpdir(), 1, &c, f, &l2, &q) == 0);
+    lode_quorum_listener_t l2 = {&s2, on_commit, on_leader, NULL};
+    REQUIRE(lode_quorum_single_open(lode_test_tmpdir(), 1, &c, f, &l2, 0, &q) == 0);
     lode_quorum_leader(q, &leader, &epoch);
     CHECK_EQ(epoch, 2);
     wait_for(&s2, 40);
