@@ -289,6 +289,19 @@ void lode_controller_create_partitions(lode_controller_t *c, const char *name, i
     finish(op, &recs, rc, validate_only);
 }
 
+void lode_controller_alter_configs(lode_controller_t *c, int resource_type, const char *resource,
+                                   const lode_config_op_t *ops, size_t nops, bool incremental,
+                                   bool validate_only, lode_ctl_done_fn done, void *arg)
+{
+    op_t *op = new_op(c, done, arg);
+    lode_mrecs_t recs;
+    lode_mrecs_init(&recs);
+    pthread_mutex_lock(&c->lock);
+    int rc = lode_ctl_alter_configs(c->pending, resource_type, resource, c->cfg.node_id, ops, nops,
+                                    incremental, validate_only, &recs, &op->err);
+    finish(op, &recs, rc, validate_only);
+}
+
 typedef struct pid_op {
     lode_controller_t *c;
     lode_ctl_pid_fn done;

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "controller/configs.h"
 #include "controller/topics.h"
 #include "metadata/image.h"
 #include "storage/flusher.h"
@@ -63,6 +64,11 @@ void lode_controller_create_partitions(lode_controller_t *c, const char *name, i
                                        const int32_t *assignment, int32_t assignment_partitions,
                                        int32_t assignment_replicas, bool validate_only,
                                        lode_ctl_done_fn done, void *arg);
+
+/* IncrementalAlterConfigs / AlterConfigs for one resource (configs.h). */
+void lode_controller_alter_configs(lode_controller_t *c, int resource_type, const char *resource,
+                                   const lode_config_op_t *ops, size_t nops, bool incremental,
+                                   bool validate_only, lode_ctl_done_fn done, void *arg);
 
 /* AllocateProducerIds: a block of `len` ids starting at *first (committed
  * before the callback). */
