@@ -34,7 +34,8 @@ static bool wanted(const DescribeConfigsRequest_DescribeConfigsResource *r, cons
 
 static void fill_entry(entry_t *e, const char *name, const char *value, int source, int type,
                        bool read_only, const char *doc, const lode_config_synonym_t *chain,
-                       size_t nchain, const DescribeConfigsRequest *req, lode_arena_t *a)
+                       size_t nchain, const DescribeConfigsRequest *req, int16_t version,
+                       lode_arena_t *a)
 {
     DescribeConfigsResponse_DescribeConfigsResourceResult_init(e);
     e->Name = astr(a, name);
