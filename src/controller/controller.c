@@ -22,8 +22,11 @@
 #include "core/mem.h"
 #include "metadata/records.h"
 #include "metadata/snapshot.h"
+#include "proto/gen/BrokerRegistrationChangeRecord.h"
+#include "proto/gen/FenceBrokerRecord.h"
 #include "proto/gen/ProducerIdsRecord.h"
 #include "proto/gen/RegisterBrokerRecord.h"
+#include "proto/gen/UnfenceBrokerRecord.h"
 #include "proto/kerr.h"
 #include "raft/quorum_single.h"
 
@@ -42,6 +45,7 @@ struct lode_controller {
     int64_t bytes_since_snapshot;
     int64_t last_offset;
     int64_t published;       /* offset of the last record in the published image */
+    lode_hmap_t heartbeats;  /* 4-byte broker id -> last heartbeat ms (in the pointer) */
     struct waiting *waiting; /* committed operations awaiting their publish */
 };
 
@@ -358,6 +362,92 @@ void lode_controller_alloc_producer_ids(lode_controller_t *c, int32_t broker_id,
     }
 }
 
+/* Appends one broker record without waiting (caller holds lock). */
+static void append_broker_record(lode_controller_t *c, int16_t type, int16_t version,
+                                 const void *msg)
+{
+    lode_mrecs_t recs;
+    lode_mrecs_init(&recs);
+    if (lode_mrecs_add(&recs, type, version, msg) == 0)
+        append_locked(c, &recs, NULL, NULL);
+    lode_mrecs_free(&recs);
+}
+
+int16_t lode_controller_heartbeat(lode_controller_t *c, int32_t broker_id, int64_t broker_epoch,
+                                  bool want_fence, bool want_shutdown, int64_t now_ms, bool *fenced)
+{
+    pthread_mutex_lock(&c->lock);
+    const lode_broker_info_t *b = lode_image_broker(c->pending, broker_id);
+    if (!b) {
+        pthread_mutex_unlock(&c->lock);
+        return LODE_KERR_BROKER_ID_NOT_REGISTERED;
+    }
+    if (b->epoch != broker_epoch) {
+        pthread_mutex_unlock(&c->lock);
+        return LODE_KERR_STALE_BROKER_EPOCH;
+    }
+    lode_hmap_put(&c->heartbeats, &broker_id, sizeof broker_id, (void *)(intptr_t)now_ms, NULL);
+    if (want_fence && !b->fenced) {
+        FenceBrokerRecord r;
+        FenceBrokerRecord_init(&r);
+        r.Id = broker_id;
+        r.Epoch = broker_epoch;
+        append_broker_record(c, LODE_MREC_FENCE_BROKER, 0, &r);
+    } else if (!want_fence && b->fenced) {
+        UnfenceBrokerRecord r;
+        UnfenceBrokerRecord_init(&r);
+        r.Id = broker_id;
+        r.Epoch = broker_epoch;
+        append_broker_record(c, LODE_MREC_UNFENCE_BROKER, 0, &r);
+    }
+    if (want_shutdown && !lode_image_broker(c->pending, broker_id)->in_controlled_shutdown) {
+        BrokerRegistrationChangeRecord r;
+        BrokerRegistrationChangeRecord_init(&r);
+        r.BrokerId = broker_id;
+        r.BrokerEpoch = broker_epoch;
+        r.InControlledShutdown = 1;
+        append_broker_record(c, LODE_MREC_BROKER_REGISTRATION_CHANGE, 1, &r);
+    }
+    *fenced = lode_image_broker(c->pending, broker_id)->fenced;
+    pthread_mutex_unlock(&c->lock);
+    return 0;
+}
+
+int lode_controller_check_sessions(lode_controller_t *c, int64_t now_ms, int64_t session_timeout_ms)
+{
+    int n = 0;
+    pthread_mutex_lock(&c->lock);
+    bool again = true;
+    while (again) {
+        again = false;
+        size_t it = 0;
+        lode_hmap_entry_t *e;
+        while ((e = lode_hmap_next(&c->pending->brokers, &it))) {
+            const lode_broker_info_t *b = e->value;
+            if (b->fenced)
+                continue;
+            lode_hmap_entry_t *h = lode_hmap_find(&c->heartbeats, &b->id, sizeof b->id);
+            if (!h) {
+                /* Not heard from since this controller started: start its clock. */
+                lode_hmap_put(&c->heartbeats, &b->id, sizeof b->id, (void *)(intptr_t)now_ms, NULL);
+                continue;
+            }
+            if (now_ms - (int64_t)(intptr_t)h->value <= session_timeout_ms)
+                continue;
+            FenceBrokerRecord r;
+            FenceBrokerRecord_init(&r);
+            r.Id = b->id;
+            r.Epoch = b->epoch;
+            append_broker_record(c, LODE_MREC_FENCE_BROKER, 0, &r);
+            n++;
+            again = true; /* the pending image changed under the walk */
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
 int32_t lode_controller_epoch(lode_controller_t *c)
 {
     return c->epoch;
@@ -503,6 +593,7 @@ int lode_controller_start(const lode_controller_config_t *cfg, lode_controller_t
     snprintf(c->log_dir, l, "%s/__cluster_metadata-0", cfg->metadata_dir);
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
+    lode_hmap_init(&c->heartbeats);
     /* The newest snapshot, then the log after it. */
     int64_t from = 0;
     int32_t snap_epoch = 0;
@@ -566,6 +657,7 @@ void lode_controller_stop(lode_controller_t *c)
     }
     lode_image_builder_free(c->pending);
     lode_image_builder_free(c->committed);
+    lode_hmap_free(&c->heartbeats);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->cond);
     free(c->log_dir);

@@ -76,6 +76,21 @@ typedef void (*lode_ctl_pid_fn)(void *arg, int16_t error, int64_t first, int32_t
 void lode_controller_alloc_producer_ids(lode_controller_t *c, int32_t broker_id,
                                         int64_t broker_epoch, lode_ctl_pid_fn done, void *arg);
 
+/*
+ * BrokerHeartbeat (KIP-631) for a registered broker: 0 and *fenced (the
+ * broker's state after this heartbeat), or BROKER_ID_NOT_REGISTERED /
+ * STALE_BROKER_EPOCH. A fenced broker that heartbeats is unfenced (an
+ * UnfenceBrokerRecord); want_fence fences it; want_shutdown marks it in
+ * controlled shutdown. now_ms feeds the session check below.
+ */
+int16_t lode_controller_heartbeat(lode_controller_t *c, int32_t broker_id, int64_t broker_epoch,
+                                  bool want_fence, bool want_shutdown, int64_t now_ms,
+                                  bool *fenced);
+/* Fences brokers whose last heartbeat is older than session_timeout_ms
+ * (broker.session.timeout.ms). Returns how many were fenced. */
+int lode_controller_check_sessions(lode_controller_t *c, int64_t now_ms,
+                                   int64_t session_timeout_ms);
+
 /* The leader epoch of the metadata quorum (DescribeQuorum). */
 int32_t lode_controller_epoch(lode_controller_t *c);
 int64_t lode_controller_high_watermark(lode_controller_t *c);

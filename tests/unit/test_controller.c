@@ -265,3 +265,45 @@ TEST(controller_hands_out_disjoint_producer_id_blocks)
     lode_image_holder_free(h);
     lode_flusher_stop(f);
 }
+
+static bool fenced_in_image(lode_image_holder_t *h, int32_t id)
+{
+    lode_image_t *img = lode_image_acquire(h);
+    bool f = lode_image_broker(img, id)->fenced;
+    lode_image_release(img);
+    return f;
+}
+
+static void wait_fenced(lode_image_holder_t *h, int32_t id, bool want)
+{
+    for (int i = 0; i < 2000 && fenced_in_image(h, id) != want; i++)
+        usleep(1000);
+    CHECK_EQ(fenced_in_image(h, id), want);
+}
+
+TEST(controller_heartbeats_fence_and_unfence)
+{
+    lode_flusher_t *f;
+    REQUIRE(lode_flusher_start(0, &f) == 0);
+    lode_image_holder_t *h = lode_image_holder_new();
+    lode_controller_t *c = start(f, h, 1 << 20);
+    lode_image_t *img = lode_image_acquire(h);
+    int64_t epoch = lode_image_broker(img, 1)->epoch;
+    lode_image_release(img);
+    bool fenced = true;
+    CHECK_EQ(lode_controller_heartbeat(c, 1, epoch, false, false, 1000, &fenced), 0);
+    CHECK(!fenced);
+    CHECK_EQ(lode_controller_heartbeat(c, 1, epoch + 1, false, false, 1000, &fenced),
+             LODE_KERR_STALE_BROKER_EPOCH);
+    CHECK_EQ(lode_controller_heartbeat(c, 9, 0, false, false, 1000, &fenced),
+             LODE_KERR_BROKER_ID_NOT_REGISTERED);
+    CHECK_EQ(lode_controller_check_sessions(c, 5000, 9000), 0);  /* within the session */
+    CHECK_EQ(lode_controller_check_sessions(c, 10001, 9000), 1); /* missed it: fenced */
+    wait_fenced(h, 1, true);
+    CHECK_EQ(lode_controller_heartbeat(c, 1, epoch, false, false, 10002, &fenced), 0);
+    CHECK(!fenced); /* heartbeating again unfences */
+    wait_fenced(h, 1, false);
+    lode_controller_stop(c);
+    lode_image_holder_free(h);
+    lode_flusher_stop(f);
+}
