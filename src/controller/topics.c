@@ -74,44 +74,128 @@ bool lode_topic_names_collide(const char *a, const char *b)
 }
 
 /* The brokers that can host replicas now: registered and not fenced, by id. */
-static int32_t *usable_brokers(const lode_image_t *img, int *n)
+static int cmp_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/*
+ * The brokers that can host replicas now (registered, not fenced), in
+ * placement order: by id, or — when brokers declare racks — alternating
+ * racks (Kafka's rack-alternated list: rack A's first, rack B's first, …,
+ * rack A's second, …). *racks (same order) is set when racks are in use.
+ */
+static int32_t *usable_brokers(const lode_image_t *img, int *n, const char ***racks)
 {
     int cap = (int)lode_hmap_count(&img->brokers);
+    const lode_broker_info_t **bs = lode_xcalloc((size_t)(cap ? cap : 1), sizeof *bs);
     int32_t *ids = lode_xcalloc((size_t)(cap ? cap : 1), sizeof *ids);
     *n = 0;
+    bool any_rack = false;
     size_t it = 0;
     lode_hmap_entry_t *e;
     while ((e = lode_hmap_next(&img->brokers, &it))) {
         const lode_broker_info_t *b = e->value;
-        if (!b->fenced)
-            ids[(*n)++] = b->id;
-    }
-    for (int i = 1; i < *n; i++) /* insertion sort: few brokers */
-        for (int j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
-            int32_t t = ids[j];
-            ids[j] = ids[j - 1];
-            ids[j - 1] = t;
+        if (!b->fenced) {
+            bs[(*n)++] = b;
+            any_rack |= b->rack != NULL;
         }
+    }
+    /* by (rack, id) */
+    for (int i = 1; i < *n; i++)
+        for (int j = i; j > 0; j--) {
+            int c = any_rack ? cmp_str(bs[j - 1]->rack, bs[j]->rack) : 0;
+            if (c < 0 || (c == 0 && bs[j - 1]->id < bs[j]->id))
+                break;
+            const lode_broker_info_t *t = bs[j];
+            bs[j] = bs[j - 1];
+            bs[j - 1] = t;
+        }
+    if (racks)
+        *racks = NULL;
+    if (!any_rack) {
+        for (int i = 0; i < *n; i++)
+            ids[i] = bs[i]->id;
+        free(bs);
+        return ids;
+    }
+    /* Interleave the rack groups. */
+    const char **r = lode_xcalloc((size_t)(*n ? *n : 1), sizeof *r);
+    bool *taken = lode_xcalloc((size_t)(*n ? *n : 1), sizeof *taken);
+    int k = 0;
+    while (k < *n) {
+        const char *last = NULL;
+        bool first_in_round = true;
+        for (int i = 0; i < *n; i++) {
+            if (taken[i])
+                continue;
+            if (!first_in_round && last && !cmp_str(bs[i]->rack, last))
+                continue; /* one broker per rack per round */
+            if (!first_in_round && !last && !bs[i]->rack)
+                continue;
+            ids[k] = bs[i]->id;
+            r[k] = bs[i]->rack;
+            k++;
+            taken[i] = true;
+            last = bs[i]->rack;
+            first_in_round = false;
+        }
+    }
+    free(taken);
+    free(bs);
+    if (racks)
+        *racks = r;
+    else
+        free(r);
     return ids;
 }
 
 /* Round-robin placement (Kafka's classic assignment): partition p's first
  * replica is broker (start + p) % n, followers follow with a shift so that
- * leaders and followers spread evenly. */
-static void place(const int32_t *brokers, int n, int32_t first_partition, int32_t count, int16_t rf,
-                  uint32_t seed, int32_t *out)
+ * leaders and followers spread evenly. With racks, a follower is skipped
+ * while its rack already holds a replica of the partition and unused racks
+ * remain (Kafka's rack-aware assignment). */
+static void place(const int32_t *brokers, const char *const *racks, int n, int32_t first_partition,
+                  int32_t count, int16_t rf, uint32_t seed, int32_t *out)
 {
     uint32_t start = seed % (uint32_t)n;
     uint32_t shift = n > 1 ? (seed / (uint32_t)n) % (uint32_t)(n - 1) : 0;
+    int nracks = 0;
+    for (int i = 0; racks && i < n; i++) {
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = !cmp_str(racks[i], racks[j]);
+        nracks += !seen;
+    }
     for (int32_t i = 0; i < count; i++) {
         int32_t p = first_partition + i;
         if (p > 0 && p % n == 0)
             shift++;
         uint32_t first = (start + (uint32_t)p) % (uint32_t)n;
-        out[i * rf] = brokers[first];
+        int32_t *row = out + (size_t)i * (size_t)rf;
+        row[0] = brokers[first];
+        int used = 1;
+        uint32_t k = 0;
         for (int16_t r = 1; r < rf; r++) {
-            uint32_t s = 1 + (shift + (uint32_t)r - 1) % (uint32_t)(n - 1);
-            out[i * rf + r] = brokers[(first + s) % (uint32_t)n];
+            for (;; k++) {
+                uint32_t s = 1 + (shift + k) % (uint32_t)(n - 1);
+                uint32_t pos = (first + s) % (uint32_t)n;
+                bool dup = false, same_rack = false;
+                for (int16_t q = 0; q < r; q++) {
+                    dup |= row[q] == brokers[pos];
+                    if (racks)
+                        for (int b = 0; b < n; b++)
+                            if (brokers[b] == row[q])
+                                same_rack |= !cmp_str(racks[b], racks[pos]);
+                }
+                if (dup || (same_rack && used < nracks))
+                    continue;
+                row[r] = brokers[pos];
+                if (!same_rack)
+                    used++;
+                k++;
+                break;
+            }
         }
     }
 }
@@ -249,17 +333,20 @@ int lode_ctl_create_topic(const lode_image_t *img, const lode_new_topic_t *req,
         }
     }
     int nb;
-    int32_t *brokers = usable_brokers(img, &nb);
+    const char **racks;
+    int32_t *brokers = usable_brokers(img, &nb, &racks);
     if (!req->assignment && rf > nb) {
         set_err(err, LODE_KERR_INVALID_REPLICATION_FACTOR,
                 "Unable to replicate the partition %d time(s): The target replication factor of "
                 "%d cannot be reached because only %d broker(s) are registered.",
                 rf, rf, nb);
         free(brokers);
+        free(racks);
         return LODE_EINVAL;
     }
     if (validate_only) {
         free(brokers);
+        free(racks);
         return 0;
     }
     int32_t *replicas;
@@ -267,7 +354,7 @@ int lode_ctl_create_topic(const lode_image_t *img, const lode_new_topic_t *req,
         replicas = (int32_t *)req->assignment;
     } else {
         replicas = lode_xcalloc((size_t)parts * (size_t)rf, sizeof *replicas);
-        place(brokers, nb, 0, parts, (int16_t)rf, defs->placement_seed, replicas);
+        place(brokers, racks, nb, 0, parts, (int16_t)rf, defs->placement_seed, replicas);
     }
     lode_uuid_random(topic_id);
     TopicRecord tr;
@@ -289,6 +376,7 @@ int lode_ctl_create_topic(const lode_image_t *img, const lode_new_topic_t *req,
     if (!req->assignment)
         free(replicas);
     free(brokers);
+    free(racks);
     return rc;
 }
 
@@ -357,13 +445,15 @@ int lode_ctl_create_partitions(const lode_image_t *img, const char *name, int32_
             return LODE_EINVAL;
     }
     int nb;
-    int32_t *brokers = usable_brokers(img, &nb);
+    const char **racks;
+    int32_t *brokers = usable_brokers(img, &nb, &racks);
     if (!assignment && rf > nb) {
         set_err(err, LODE_KERR_INVALID_REPLICATION_FACTOR,
                 "Unable to replicate the partition %d time(s): The target replication factor of "
                 "%d cannot be reached because only %d broker(s) are registered.",
                 rf, rf, nb);
         free(brokers);
+        free(racks);
         return LODE_EINVAL;
     }
     int rc = 0;
@@ -371,12 +461,14 @@ int lode_ctl_create_partitions(const lode_image_t *img, const char *name, int32_
         int32_t *replicas = (int32_t *)assignment;
         if (!assignment) {
             replicas = lode_xcalloc((size_t)add * (size_t)rf, sizeof *replicas);
-            place(brokers, nb, t->npartitions, add, (int16_t)rf, defs->placement_seed, replicas);
+            place(brokers, racks, nb, t->npartitions, add, (int16_t)rf, defs->placement_seed,
+                  replicas);
         }
         rc = add_partition_records(out, t->id, t->npartitions, add, rf, replicas, img);
         if (!assignment)
             free(replicas);
     }
     free(brokers);
+    free(racks);
     return rc;
 }

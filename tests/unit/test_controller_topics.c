@@ -236,3 +236,43 @@ TEST(delete_topic_and_create_partitions)
     lode_image_builder_free(d);
     lode_image_builder_free(img);
 }
+
+TEST(rack_aware_placement_spreads_replicas_across_racks)
+{
+    lode_mrecs_t recs;
+    lode_mrecs_init(&recs);
+    const char *racks[] = {"r1", "r1", "r2", "r2", "r3"};
+    for (int i = 1; i <= 5; i++) {
+        RegisterBrokerRecord r;
+        RegisterBrokerRecord_init(&r);
+        r.BrokerId = i;
+        r.Fenced = false;
+        r.Rack = lode_str_c(racks[i - 1]);
+        REQUIRE(lode_mrecs_add(&recs, LODE_MREC_REGISTER_BROKER, 3, &r) == 0);
+    }
+    lode_image_t *img = apply_all(NULL, &recs);
+    lode_mrecs_free(&recs);
+    for (uint32_t seed = 0; seed < 20; seed++) {
+        lode_topic_defaults_t d = {1, 1, seed * 7919};
+        lode_new_topic_t req = {.name = "racked", .partitions = 10, .replication = 3};
+        lode_mrecs_t out;
+        lode_mrecs_init(&out);
+        uint8_t id[16];
+        lode_ctl_error_t err;
+        REQUIRE(lode_ctl_create_topic(img, &req, &d, false, id, &out, &err) == 0);
+        lode_image_t *b = apply_all(img, &out);
+        const lode_topic_info_t *t = lode_image_topic(b, "racked");
+        int leaders[6] = {0};
+        for (int p = 0; p < 10; p++) {
+            const int32_t *rep = t->partitions[p].replicas;
+            const char *r0 = racks[rep[0] - 1], *r1 = racks[rep[1] - 1], *r2 = racks[rep[2] - 1];
+            REQUIRE(strcmp(r0, r1) && strcmp(r0, r2) && strcmp(r1, r2)); /* 3 racks, 3 replicas */
+            leaders[t->partitions[p].leader]++;
+        }
+        for (int k = 1; k <= 5; k++)
+            CHECK_EQ(leaders[k], 2); /* leadership spread evenly */
+        lode_image_builder_free(b);
+        lode_mrecs_free(&out);
+    }
+    lode_image_builder_free(img);
+}
