@@ -1,6 +1,7 @@
 #include "storage/meta_props.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,4 +70,57 @@ int lode_meta_props_write(const char *dir, const lode_meta_props_t *mp)
     char path[4096];
     snprintf(path, sizeof path, "%s/meta.properties", dir);
     return lode_write_file_atomic(path, text, (size_t)n);
+}
+
+int lode_meta_props_ensure(const char *const *dirs, int n, int32_t node_id, bool auto_format,
+                           char *cluster_id, bool *formatted, char *err, size_t errlen)
+{
+    *formatted = false;
+    cluster_id[0] = 0;
+    int unformatted = 0;
+    for (int i = 0; i < n; i++) {
+        lode_meta_props_t mp;
+        int rc = lode_meta_props_read(dirs[i], &mp, err, errlen);
+        if (rc == LODE_ENOTFOUND) {
+            unformatted++;
+            continue;
+        }
+        if (rc)
+            return rc;
+        if (mp.node_id != node_id) {
+            snprintf(err, errlen,
+                     "%s/meta.properties: node.id %d does not match node.id %d in the "
+                     "configuration",
+                     dirs[i], mp.node_id, node_id);
+            return LODE_EINVAL;
+        }
+        if (cluster_id[0] && strcmp(cluster_id, mp.cluster_id)) {
+            snprintf(err, errlen, "%s belongs to cluster %s, other log dirs to %s", dirs[i],
+                     mp.cluster_id, cluster_id);
+            return LODE_EINVAL;
+        }
+        snprintf(cluster_id, 64, "%s", mp.cluster_id);
+    }
+    if (unformatted == 0)
+        return 0;
+    if (!auto_format || unformatted != n) {
+        snprintf(err, errlen,
+                 "%d of %d log directories are not formatted: run `lode storage format` first",
+                 unformatted, n);
+        return LODE_EINVAL;
+    }
+    uint8_t id[16];
+    lode_uuid_random(id);
+    lode_uuid_to_string(id, cluster_id);
+    for (int i = 0; i < n; i++) {
+        lode_meta_props_t mp = {.node_id = node_id, .has_directory_id = true};
+        snprintf(mp.cluster_id, sizeof mp.cluster_id, "%s", cluster_id);
+        lode_uuid_random(mp.directory_id);
+        if (lode_meta_props_write(dirs[i], &mp) != 0) {
+            snprintf(err, errlen, "cannot write %s/meta.properties: %s", dirs[i], strerror(errno));
+            return LODE_EIO;
+        }
+    }
+    *formatted = true;
+    return 0;
 }

@@ -33,4 +33,14 @@ int lode_meta_props_read(const char *dir, lode_meta_props_t *out, char *err, siz
 /* Writes <dir>/meta.properties atomically (creating dir). */
 int lode_meta_props_write(const char *dir, const lode_meta_props_t *mp);
 
+/*
+ * Checks that dirs[0..n) belong to one cluster and this node. When none is
+ * formatted and `auto_format` is set (the embedded single-node default), all
+ * are formatted with a fresh cluster id (*formatted set). Returns 0 with the
+ * cluster id in cluster_id (cap ≥ 64); LODE_EINVAL with a message in err for
+ * unformatted dirs without auto_format, mixed clusters or a node.id mismatch.
+ */
+int lode_meta_props_ensure(const char *const *dirs, int n, int32_t node_id, bool auto_format,
+                           char *cluster_id, bool *formatted, char *err, size_t errlen);
+
 #endif

@@ -43,3 +43,23 @@ TEST(meta_props_roundtrip_and_errors)
     REQUIRE(lode_meta_props_read(dir, &back, err, sizeof err) == 0);
     CHECK_STREQ(back.cluster_id, "q1Sh-9_ISia_zwGINzRvyQ");
 }
+
+TEST(meta_props_ensure_formats_once_and_checks_identity)
+{
+    char a[512], b[512], err[512], cid[64], cid2[64];
+    snprintf(a, sizeof a, "%s/a", lode_test_tmpdir());
+    snprintf(b, sizeof b, "%s/b", lode_test_tmpdir());
+    const char *dirs[] = {a, b};
+    bool formatted;
+    CHECK_EQ(lode_meta_props_ensure(dirs, 2, 1, false, cid, &formatted, err, sizeof err),
+             LODE_EINVAL);
+    CHECK(strstr(err, "lode storage format") != NULL);
+    REQUIRE(lode_meta_props_ensure(dirs, 2, 1, true, cid, &formatted, err, sizeof err) == 0);
+    CHECK(formatted && strlen(cid) == 22);
+    REQUIRE(lode_meta_props_ensure(dirs, 2, 1, true, cid2, &formatted, err, sizeof err) == 0);
+    CHECK(!formatted);
+    CHECK_STREQ(cid, cid2);
+    CHECK_EQ(lode_meta_props_ensure(dirs, 2, 2, true, cid2, &formatted, err, sizeof err),
+             LODE_EINVAL); /* another node's data */
+    CHECK(strstr(err, "does not match") != NULL);
+}
