@@ -183,6 +183,9 @@ static void conn_close(lode_conn_t *c)
     if (c->closed)
         return;
     reactor_t *r = c->r;
+    /* Counted out before the peer can see the close (tests and
+     * max.connections observe the count right after EOF). */
+    __atomic_sub_fetch(&r->net->nconns, 1, __ATOMIC_RELAXED);
     epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     c->closed = true;
@@ -211,7 +214,6 @@ static void conn_close(lode_conn_t *c)
     if (c->next)
         c->next->prev = c->prev;
     r->nconns--;
-    __atomic_sub_fetch(&r->net->nconns, 1, __ATOMIC_RELAXED);
     conn_unref(c);
 }
 

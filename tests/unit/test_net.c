@@ -274,6 +274,8 @@ TEST(net_rejects_bad_sizes_and_reaps_idle)
     CHECK_EQ(recv_frame(fd, buf, sizeof buf), 2);
     CHECK(peer_closed(fd, 5000));
     close(fd);
+    for (int i = 0; i < 500 && lode_net_connection_count(n) != 0; i++)
+        usleep(10000);
     CHECK_EQ(lode_net_connection_count(n), 0);
     lode_net_stop(n, 1000);
     lode_net_free(n);
