@@ -9,6 +9,8 @@
 #define ADDPARTITIONSTOTXNREQUEST_FIRST_FLEXIBLE_VERSION 3
 #define ADDPARTITIONSTOTXNREQUEST_API_KEY 24
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
     lode_str_t Name;
     int32_t *Partitions;
@@ -16,38 +18,44 @@ typedef struct AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
 } AddPartitionsToTxnRequest_AddPartitionsToTxnTopic;
 
 typedef struct AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
-    lode_str_t TransactionalId;
-    int64_t ProducerId;
-    int16_t ProducerEpoch;
-    bool VerifyOnly;
-    AddPartitionsToTxnRequest_AddPartitionsToTxnTopic *Topics;
+    lode_str_t TransactionalId; /* v4+ */
+    int64_t ProducerId; /* v4+ */
+    int16_t ProducerEpoch; /* v4+ */
+    bool VerifyOnly; /* v4+ */
+    AddPartitionsToTxnRequest_AddPartitionsToTxnTopic *Topics; /* v4+ */
     int32_t Topics_count; /* -1: null */
 } AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction;
 
 typedef struct AddPartitionsToTxnRequest {
-    AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction *Transactions;
+    AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction *Transactions; /* v4+ */
     int32_t Transactions_count; /* -1: null */
-    lode_str_t V3AndBelowTransactionalId;
-    int64_t V3AndBelowProducerId;
-    int16_t V3AndBelowProducerEpoch;
-    AddPartitionsToTxnRequest_AddPartitionsToTxnTopic *V3AndBelowTopics;
+    lode_str_t V3AndBelowTransactionalId; /* v0-3 */
+    int64_t V3AndBelowProducerId; /* v0-3 */
+    int16_t V3AndBelowProducerEpoch; /* v0-3 */
+    AddPartitionsToTxnRequest_AddPartitionsToTxnTopic *V3AndBelowTopics; /* v0-3 */
     int32_t V3AndBelowTopics_count; /* -1: null */
 } AddPartitionsToTxnRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void AddPartitionsToTxnRequest_AddPartitionsToTxnTopic_init(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic *m);
 void AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction_init(AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction *m);
 void AddPartitionsToTxnRequest_init(AddPartitionsToTxnRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-5. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int AddPartitionsToTxnRequest_decode(AddPartitionsToTxnRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes AddPartitionsToTxnRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t AddPartitionsToTxnRequest_size(const AddPartitionsToTxnRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int AddPartitionsToTxnRequest_encode(const AddPartitionsToTxnRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,6 +9,8 @@
 #define ADDPARTITIONSTOTXNRESPONSE_FIRST_FLEXIBLE_VERSION 3
 #define ADDPARTITIONSTOTXNRESPONSE_API_KEY 24
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
     int32_t PartitionIndex;
     int16_t PartitionErrorCode;
@@ -21,35 +23,41 @@ typedef struct AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
 } AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult;
 
 typedef struct AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
-    lode_str_t TransactionalId;
-    AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult *TopicResults;
+    lode_str_t TransactionalId; /* v4+ */
+    AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult *TopicResults; /* v4+ */
     int32_t TopicResults_count; /* -1: null */
 } AddPartitionsToTxnResponse_AddPartitionsToTxnResult;
 
 typedef struct AddPartitionsToTxnResponse {
     int32_t ThrottleTimeMs;
-    int16_t ErrorCode;
-    AddPartitionsToTxnResponse_AddPartitionsToTxnResult *ResultsByTransaction;
+    int16_t ErrorCode; /* v4+; ignorable */
+    AddPartitionsToTxnResponse_AddPartitionsToTxnResult *ResultsByTransaction; /* v4+ */
     int32_t ResultsByTransaction_count; /* -1: null */
-    AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult *ResultsByTopicV3AndBelow;
+    AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult *ResultsByTopicV3AndBelow; /* v0-3 */
     int32_t ResultsByTopicV3AndBelow_count; /* -1: null */
 } AddPartitionsToTxnResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult_init(AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult *m);
 void AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult_init(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult *m);
 void AddPartitionsToTxnResponse_AddPartitionsToTxnResult_init(AddPartitionsToTxnResponse_AddPartitionsToTxnResult *m);
 void AddPartitionsToTxnResponse_init(AddPartitionsToTxnResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-5. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int AddPartitionsToTxnResponse_decode(AddPartitionsToTxnResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes AddPartitionsToTxnResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t AddPartitionsToTxnResponse_size(const AddPartitionsToTxnResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int AddPartitionsToTxnResponse_encode(const AddPartitionsToTxnResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,25 +9,27 @@
 #define ALTERPARTITIONREQUEST_FIRST_FLEXIBLE_VERSION 0
 #define ALTERPARTITIONREQUEST_API_KEY 56
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct AlterPartitionRequest_BrokerState {
-    int32_t BrokerId;
-    int64_t BrokerEpoch;
+    int32_t BrokerId; /* v3 */
+    int64_t BrokerEpoch; /* v3 */
 } AlterPartitionRequest_BrokerState;
 
 typedef struct AlterPartitionRequest_PartitionData {
     int32_t PartitionIndex;
     int32_t LeaderEpoch;
-    int32_t *NewIsr;
+    int32_t *NewIsr; /* v0-2 */
     int32_t NewIsr_count; /* -1: null */
-    AlterPartitionRequest_BrokerState *NewIsrWithEpochs;
+    AlterPartitionRequest_BrokerState *NewIsrWithEpochs; /* v3 */
     int32_t NewIsrWithEpochs_count; /* -1: null */
-    int8_t LeaderRecoveryState;
+    int8_t LeaderRecoveryState; /* v1+ */
     int32_t PartitionEpoch;
 } AlterPartitionRequest_PartitionData;
 
 typedef struct AlterPartitionRequest_TopicData {
-    lode_str_t TopicName;
-    lode_uuid_t TopicId;
+    lode_str_t TopicName; /* v0-1; ignorable */
+    lode_uuid_t TopicId; /* v2+; ignorable */
     AlterPartitionRequest_PartitionData *Partitions;
     int32_t Partitions_count; /* -1: null */
 } AlterPartitionRequest_TopicData;
@@ -39,21 +41,27 @@ typedef struct AlterPartitionRequest {
     int32_t Topics_count; /* -1: null */
 } AlterPartitionRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void AlterPartitionRequest_BrokerState_init(AlterPartitionRequest_BrokerState *m);
 void AlterPartitionRequest_PartitionData_init(AlterPartitionRequest_PartitionData *m);
 void AlterPartitionRequest_TopicData_init(AlterPartitionRequest_TopicData *m);
 void AlterPartitionRequest_init(AlterPartitionRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-3. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int AlterPartitionRequest_decode(AlterPartitionRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes AlterPartitionRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t AlterPartitionRequest_size(const AlterPartitionRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int AlterPartitionRequest_encode(const AlterPartitionRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,6 +9,8 @@
 #define ALTERPARTITIONRESPONSE_FIRST_FLEXIBLE_VERSION 0
 #define ALTERPARTITIONRESPONSE_API_KEY 56
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct AlterPartitionResponse_PartitionData {
     int32_t PartitionIndex;
     int16_t ErrorCode;
@@ -16,13 +18,13 @@ typedef struct AlterPartitionResponse_PartitionData {
     int32_t LeaderEpoch;
     int32_t *Isr;
     int32_t Isr_count; /* -1: null */
-    int8_t LeaderRecoveryState;
+    int8_t LeaderRecoveryState; /* v1+; ignorable */
     int32_t PartitionEpoch;
 } AlterPartitionResponse_PartitionData;
 
 typedef struct AlterPartitionResponse_TopicData {
-    lode_str_t TopicName;
-    lode_uuid_t TopicId;
+    lode_str_t TopicName; /* v0-1; ignorable */
+    lode_uuid_t TopicId; /* v2+; ignorable */
     AlterPartitionResponse_PartitionData *Partitions;
     int32_t Partitions_count; /* -1: null */
 } AlterPartitionResponse_TopicData;
@@ -34,20 +36,26 @@ typedef struct AlterPartitionResponse {
     int32_t Topics_count; /* -1: null */
 } AlterPartitionResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void AlterPartitionResponse_PartitionData_init(AlterPartitionResponse_PartitionData *m);
 void AlterPartitionResponse_TopicData_init(AlterPartitionResponse_TopicData *m);
 void AlterPartitionResponse_init(AlterPartitionResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-3. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int AlterPartitionResponse_decode(AlterPartitionResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes AlterPartitionResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t AlterPartitionResponse_size(const AlterPartitionResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int AlterPartitionResponse_encode(const AlterPartitionResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,6 +9,8 @@
 #define APIVERSIONSRESPONSE_FIRST_FLEXIBLE_VERSION 3
 #define APIVERSIONSRESPONSE_API_KEY 18
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct ApiVersionsResponse_ApiVersion {
     int16_t ApiKey;
     int16_t MinVersion;
@@ -16,45 +18,51 @@ typedef struct ApiVersionsResponse_ApiVersion {
 } ApiVersionsResponse_ApiVersion;
 
 typedef struct ApiVersionsResponse_SupportedFeatureKey {
-    lode_str_t Name;
-    int16_t MinVersion;
-    int16_t MaxVersion;
+    lode_str_t Name; /* v3+ */
+    int16_t MinVersion; /* v3+ */
+    int16_t MaxVersion; /* v3+ */
 } ApiVersionsResponse_SupportedFeatureKey;
 
 typedef struct ApiVersionsResponse_FinalizedFeatureKey {
-    lode_str_t Name;
-    int16_t MaxVersionLevel;
-    int16_t MinVersionLevel;
+    lode_str_t Name; /* v3+ */
+    int16_t MaxVersionLevel; /* v3+ */
+    int16_t MinVersionLevel; /* v3+ */
 } ApiVersionsResponse_FinalizedFeatureKey;
 
 typedef struct ApiVersionsResponse {
     int16_t ErrorCode;
     ApiVersionsResponse_ApiVersion *ApiKeys;
     int32_t ApiKeys_count; /* -1: null */
-    int32_t ThrottleTimeMs;
-    ApiVersionsResponse_SupportedFeatureKey *SupportedFeatures;
+    int32_t ThrottleTimeMs; /* v1+; ignorable */
+    ApiVersionsResponse_SupportedFeatureKey *SupportedFeatures; /* v3+; tag 0 v3+; ignorable */
     int32_t SupportedFeatures_count; /* -1: null */
-    int64_t FinalizedFeaturesEpoch;
-    ApiVersionsResponse_FinalizedFeatureKey *FinalizedFeatures;
+    int64_t FinalizedFeaturesEpoch; /* v3+; tag 1 v3+; ignorable */
+    ApiVersionsResponse_FinalizedFeatureKey *FinalizedFeatures; /* v3+; tag 2 v3+; ignorable */
     int32_t FinalizedFeatures_count; /* -1: null */
-    bool ZkMigrationReady;
+    bool ZkMigrationReady; /* v3+; tag 3 v3+; ignorable */
 } ApiVersionsResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void ApiVersionsResponse_ApiVersion_init(ApiVersionsResponse_ApiVersion *m);
 void ApiVersionsResponse_SupportedFeatureKey_init(ApiVersionsResponse_SupportedFeatureKey *m);
 void ApiVersionsResponse_FinalizedFeatureKey_init(ApiVersionsResponse_FinalizedFeatureKey *m);
 void ApiVersionsResponse_init(ApiVersionsResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-4. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int ApiVersionsResponse_decode(ApiVersionsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes ApiVersionsResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t ApiVersionsResponse_size(const ApiVersionsResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int ApiVersionsResponse_encode(const ApiVersionsResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

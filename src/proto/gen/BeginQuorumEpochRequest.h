@@ -9,9 +9,11 @@
 #define BEGINQUORUMEPOCHREQUEST_FIRST_FLEXIBLE_VERSION 1
 #define BEGINQUORUMEPOCHREQUEST_API_KEY 53
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct BeginQuorumEpochRequest_PartitionData {
     int32_t PartitionIndex;
-    lode_uuid_t VoterDirectoryId;
+    lode_uuid_t VoterDirectoryId; /* v1; ignorable */
     int32_t LeaderId;
     int32_t LeaderEpoch;
 } BeginQuorumEpochRequest_PartitionData;
@@ -23,35 +25,41 @@ typedef struct BeginQuorumEpochRequest_TopicData {
 } BeginQuorumEpochRequest_TopicData;
 
 typedef struct BeginQuorumEpochRequest_LeaderEndpoint {
-    lode_str_t Name;
-    lode_str_t Host;
-    uint16_t Port;
+    lode_str_t Name; /* v1 */
+    lode_str_t Host; /* v1 */
+    uint16_t Port; /* v1 */
 } BeginQuorumEpochRequest_LeaderEndpoint;
 
 typedef struct BeginQuorumEpochRequest {
-    lode_str_t ClusterId;
-    int32_t VoterId;
+    lode_str_t ClusterId; /* nullable */
+    int32_t VoterId; /* v1; ignorable */
     BeginQuorumEpochRequest_TopicData *Topics;
     int32_t Topics_count; /* -1: null */
-    BeginQuorumEpochRequest_LeaderEndpoint *LeaderEndpoints;
+    BeginQuorumEpochRequest_LeaderEndpoint *LeaderEndpoints; /* v1; ignorable */
     int32_t LeaderEndpoints_count; /* -1: null */
 } BeginQuorumEpochRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void BeginQuorumEpochRequest_PartitionData_init(BeginQuorumEpochRequest_PartitionData *m);
 void BeginQuorumEpochRequest_TopicData_init(BeginQuorumEpochRequest_TopicData *m);
 void BeginQuorumEpochRequest_LeaderEndpoint_init(BeginQuorumEpochRequest_LeaderEndpoint *m);
 void BeginQuorumEpochRequest_init(BeginQuorumEpochRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-1. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int BeginQuorumEpochRequest_decode(BeginQuorumEpochRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes BeginQuorumEpochRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t BeginQuorumEpochRequest_size(const BeginQuorumEpochRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int BeginQuorumEpochRequest_encode(const BeginQuorumEpochRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

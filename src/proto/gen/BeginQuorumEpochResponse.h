@@ -9,6 +9,8 @@
 #define BEGINQUORUMEPOCHRESPONSE_FIRST_FLEXIBLE_VERSION 1
 #define BEGINQUORUMEPOCHRESPONSE_API_KEY 53
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct BeginQuorumEpochResponse_PartitionData {
     int32_t PartitionIndex;
     int16_t ErrorCode;
@@ -23,34 +25,40 @@ typedef struct BeginQuorumEpochResponse_TopicData {
 } BeginQuorumEpochResponse_TopicData;
 
 typedef struct BeginQuorumEpochResponse_NodeEndpoint {
-    int32_t NodeId;
-    lode_str_t Host;
-    uint16_t Port;
+    int32_t NodeId; /* v1 */
+    lode_str_t Host; /* v1 */
+    uint16_t Port; /* v1 */
 } BeginQuorumEpochResponse_NodeEndpoint;
 
 typedef struct BeginQuorumEpochResponse {
     int16_t ErrorCode;
     BeginQuorumEpochResponse_TopicData *Topics;
     int32_t Topics_count; /* -1: null */
-    BeginQuorumEpochResponse_NodeEndpoint *NodeEndpoints;
+    BeginQuorumEpochResponse_NodeEndpoint *NodeEndpoints; /* v1; tag 0 v1 */
     int32_t NodeEndpoints_count; /* -1: null */
 } BeginQuorumEpochResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void BeginQuorumEpochResponse_PartitionData_init(BeginQuorumEpochResponse_PartitionData *m);
 void BeginQuorumEpochResponse_TopicData_init(BeginQuorumEpochResponse_TopicData *m);
 void BeginQuorumEpochResponse_NodeEndpoint_init(BeginQuorumEpochResponse_NodeEndpoint *m);
 void BeginQuorumEpochResponse_init(BeginQuorumEpochResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-1. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int BeginQuorumEpochResponse_decode(BeginQuorumEpochResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes BeginQuorumEpochResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t BeginQuorumEpochResponse_size(const BeginQuorumEpochResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int BeginQuorumEpochResponse_encode(const BeginQuorumEpochResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

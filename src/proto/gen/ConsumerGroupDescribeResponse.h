@@ -9,6 +9,8 @@
 #define CONSUMERGROUPDESCRIBERESPONSE_FIRST_FLEXIBLE_VERSION 0
 #define CONSUMERGROUPDESCRIBERESPONSE_API_KEY 69
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct ConsumerGroupDescribeResponse_TopicPartitions {
     lode_uuid_t TopicId;
     lode_str_t TopicName;
@@ -23,21 +25,21 @@ typedef struct ConsumerGroupDescribeResponse_Assignment {
 
 typedef struct ConsumerGroupDescribeResponse_Member {
     lode_str_t MemberId;
-    lode_str_t InstanceId;
-    lode_str_t RackId;
+    lode_str_t InstanceId; /* nullable */
+    lode_str_t RackId; /* nullable */
     int32_t MemberEpoch;
     lode_str_t ClientId;
     lode_str_t ClientHost;
     lode_str_t *SubscribedTopicNames;
     int32_t SubscribedTopicNames_count; /* -1: null */
-    lode_str_t SubscribedTopicRegex;
+    lode_str_t SubscribedTopicRegex; /* nullable */
     ConsumerGroupDescribeResponse_Assignment Assignment;
     ConsumerGroupDescribeResponse_Assignment TargetAssignment;
 } ConsumerGroupDescribeResponse_Member;
 
 typedef struct ConsumerGroupDescribeResponse_DescribedGroup {
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t ErrorMessage; /* nullable */
     lode_str_t GroupId;
     lode_str_t GroupState;
     int32_t GroupEpoch;
@@ -54,22 +56,28 @@ typedef struct ConsumerGroupDescribeResponse {
     int32_t Groups_count; /* -1: null */
 } ConsumerGroupDescribeResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void ConsumerGroupDescribeResponse_TopicPartitions_init(ConsumerGroupDescribeResponse_TopicPartitions *m);
 void ConsumerGroupDescribeResponse_Assignment_init(ConsumerGroupDescribeResponse_Assignment *m);
 void ConsumerGroupDescribeResponse_Member_init(ConsumerGroupDescribeResponse_Member *m);
 void ConsumerGroupDescribeResponse_DescribedGroup_init(ConsumerGroupDescribeResponse_DescribedGroup *m);
 void ConsumerGroupDescribeResponse_init(ConsumerGroupDescribeResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-0. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int ConsumerGroupDescribeResponse_decode(ConsumerGroupDescribeResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes ConsumerGroupDescribeResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t ConsumerGroupDescribeResponse_size(const ConsumerGroupDescribeResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int ConsumerGroupDescribeResponse_encode(const ConsumerGroupDescribeResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -8,22 +8,30 @@
 #define CONSUMERGROUPTARGETASSIGNMENTMETADATAVALUE_MAX_VERSION 0
 #define CONSUMERGROUPTARGETASSIGNMENTMETADATAVALUE_FIRST_FLEXIBLE_VERSION 0
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct ConsumerGroupTargetAssignmentMetadataValue {
     int32_t AssignmentEpoch;
 } ConsumerGroupTargetAssignmentMetadataValue;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void ConsumerGroupTargetAssignmentMetadataValue_init(ConsumerGroupTargetAssignmentMetadataValue *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-0. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int ConsumerGroupTargetAssignmentMetadataValue_decode(ConsumerGroupTargetAssignmentMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes ConsumerGroupTargetAssignmentMetadataValue_encode writes for version v (0 for a
+ * version out of range). */
 size_t ConsumerGroupTargetAssignmentMetadataValue_size(const ConsumerGroupTargetAssignmentMetadataValue *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int ConsumerGroupTargetAssignmentMetadataValue_encode(const ConsumerGroupTargetAssignmentMetadataValue *m, int16_t v, lode_buf_t *out);
 
 #endif

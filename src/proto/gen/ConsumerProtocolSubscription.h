@@ -8,35 +8,43 @@
 #define CONSUMERPROTOCOLSUBSCRIPTION_MAX_VERSION 3
 #define CONSUMERPROTOCOLSUBSCRIPTION_FIRST_FLEXIBLE_VERSION (-1)
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct ConsumerProtocolSubscription_TopicPartition {
-    lode_str_t Topic;
-    int32_t *Partitions;
+    lode_str_t Topic; /* v1+ */
+    int32_t *Partitions; /* v1+ */
     int32_t Partitions_count; /* -1: null */
 } ConsumerProtocolSubscription_TopicPartition;
 
 typedef struct ConsumerProtocolSubscription {
     lode_str_t *Topics;
     int32_t Topics_count; /* -1: null */
-    lode_bytes_t UserData;
-    ConsumerProtocolSubscription_TopicPartition *OwnedPartitions;
+    lode_bytes_t UserData; /* nullable */
+    ConsumerProtocolSubscription_TopicPartition *OwnedPartitions; /* v1+; ignorable */
     int32_t OwnedPartitions_count; /* -1: null */
-    int32_t GenerationId;
-    lode_str_t RackId;
+    int32_t GenerationId; /* v2+; ignorable */
+    lode_str_t RackId; /* v3; nullable; ignorable */
 } ConsumerProtocolSubscription;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void ConsumerProtocolSubscription_TopicPartition_init(ConsumerProtocolSubscription_TopicPartition *m);
 void ConsumerProtocolSubscription_init(ConsumerProtocolSubscription *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-3. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int ConsumerProtocolSubscription_decode(ConsumerProtocolSubscription *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes ConsumerProtocolSubscription_encode writes for version v (0 for a
+ * version out of range). */
 size_t ConsumerProtocolSubscription_size(const ConsumerProtocolSubscription *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int ConsumerProtocolSubscription_encode(const ConsumerProtocolSubscription *m, int16_t v, lode_buf_t *out);
 
 #endif

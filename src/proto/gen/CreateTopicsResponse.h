@@ -9,46 +9,54 @@
 #define CREATETOPICSRESPONSE_FIRST_FLEXIBLE_VERSION 5
 #define CREATETOPICSRESPONSE_API_KEY 19
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct CreateTopicsResponse_CreatableTopicConfigs {
-    lode_str_t Name;
-    lode_str_t Value;
-    bool ReadOnly;
-    int8_t ConfigSource;
-    bool IsSensitive;
+    lode_str_t Name; /* v5+ */
+    lode_str_t Value; /* v5+; nullable */
+    bool ReadOnly; /* v5+ */
+    int8_t ConfigSource; /* v5+; ignorable */
+    bool IsSensitive; /* v5+ */
 } CreateTopicsResponse_CreatableTopicConfigs;
 
 typedef struct CreateTopicsResponse_CreatableTopicResult {
     lode_str_t Name;
-    lode_uuid_t TopicId;
+    lode_uuid_t TopicId; /* v7; ignorable */
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
-    int16_t TopicConfigErrorCode;
-    int32_t NumPartitions;
-    int16_t ReplicationFactor;
-    CreateTopicsResponse_CreatableTopicConfigs *Configs;
+    lode_str_t ErrorMessage; /* v1+; nullable; ignorable */
+    int16_t TopicConfigErrorCode; /* v5+; tag 0 v5+; ignorable */
+    int32_t NumPartitions; /* v5+; ignorable */
+    int16_t ReplicationFactor; /* v5+; ignorable */
+    CreateTopicsResponse_CreatableTopicConfigs *Configs; /* v5+; nullable; ignorable */
     int32_t Configs_count; /* -1: null */
 } CreateTopicsResponse_CreatableTopicResult;
 
 typedef struct CreateTopicsResponse {
-    int32_t ThrottleTimeMs;
+    int32_t ThrottleTimeMs; /* v2+; ignorable */
     CreateTopicsResponse_CreatableTopicResult *Topics;
     int32_t Topics_count; /* -1: null */
 } CreateTopicsResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void CreateTopicsResponse_CreatableTopicConfigs_init(CreateTopicsResponse_CreatableTopicConfigs *m);
 void CreateTopicsResponse_CreatableTopicResult_init(CreateTopicsResponse_CreatableTopicResult *m);
 void CreateTopicsResponse_init(CreateTopicsResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-7. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int CreateTopicsResponse_decode(CreateTopicsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes CreateTopicsResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t CreateTopicsResponse_size(const CreateTopicsResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int CreateTopicsResponse_encode(const CreateTopicsResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,12 +9,14 @@
 #define DELETEACLSREQUEST_FIRST_FLEXIBLE_VERSION 2
 #define DELETEACLSREQUEST_API_KEY 31
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct DeleteAclsRequest_DeleteAclsFilter {
     int8_t ResourceTypeFilter;
-    lode_str_t ResourceNameFilter;
-    int8_t PatternTypeFilter;
-    lode_str_t PrincipalFilter;
-    lode_str_t HostFilter;
+    lode_str_t ResourceNameFilter; /* nullable */
+    int8_t PatternTypeFilter; /* v1+ */
+    lode_str_t PrincipalFilter; /* nullable */
+    lode_str_t HostFilter; /* nullable */
     int8_t Operation;
     int8_t PermissionType;
 } DeleteAclsRequest_DeleteAclsFilter;
@@ -24,19 +26,25 @@ typedef struct DeleteAclsRequest {
     int32_t Filters_count; /* -1: null */
 } DeleteAclsRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void DeleteAclsRequest_DeleteAclsFilter_init(DeleteAclsRequest_DeleteAclsFilter *m);
 void DeleteAclsRequest_init(DeleteAclsRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-3. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int DeleteAclsRequest_decode(DeleteAclsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes DeleteAclsRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t DeleteAclsRequest_size(const DeleteAclsRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int DeleteAclsRequest_encode(const DeleteAclsRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

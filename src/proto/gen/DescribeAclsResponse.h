@@ -9,6 +9,8 @@
 #define DESCRIBEACLSRESPONSE_FIRST_FLEXIBLE_VERSION 2
 #define DESCRIBEACLSRESPONSE_API_KEY 29
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct DescribeAclsResponse_AclDescription {
     lode_str_t Principal;
     lode_str_t Host;
@@ -19,7 +21,7 @@ typedef struct DescribeAclsResponse_AclDescription {
 typedef struct DescribeAclsResponse_DescribeAclsResource {
     int8_t ResourceType;
     lode_str_t ResourceName;
-    int8_t PatternType;
+    int8_t PatternType; /* v1+ */
     DescribeAclsResponse_AclDescription *Acls;
     int32_t Acls_count; /* -1: null */
 } DescribeAclsResponse_DescribeAclsResource;
@@ -27,25 +29,31 @@ typedef struct DescribeAclsResponse_DescribeAclsResource {
 typedef struct DescribeAclsResponse {
     int32_t ThrottleTimeMs;
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t ErrorMessage; /* nullable */
     DescribeAclsResponse_DescribeAclsResource *Resources;
     int32_t Resources_count; /* -1: null */
 } DescribeAclsResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void DescribeAclsResponse_AclDescription_init(DescribeAclsResponse_AclDescription *m);
 void DescribeAclsResponse_DescribeAclsResource_init(DescribeAclsResponse_DescribeAclsResource *m);
 void DescribeAclsResponse_init(DescribeAclsResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-3. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int DescribeAclsResponse_decode(DescribeAclsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes DescribeAclsResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t DescribeAclsResponse_size(const DescribeAclsResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int DescribeAclsResponse_encode(const DescribeAclsResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,28 +9,30 @@
 #define DESCRIBECONFIGSRESPONSE_FIRST_FLEXIBLE_VERSION 4
 #define DESCRIBECONFIGSRESPONSE_API_KEY 32
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct DescribeConfigsResponse_DescribeConfigsSynonym {
-    lode_str_t Name;
-    lode_str_t Value;
-    int8_t Source;
+    lode_str_t Name; /* v1+ */
+    lode_str_t Value; /* v1+; nullable */
+    int8_t Source; /* v1+ */
 } DescribeConfigsResponse_DescribeConfigsSynonym;
 
 typedef struct DescribeConfigsResponse_DescribeConfigsResourceResult {
     lode_str_t Name;
-    lode_str_t Value;
+    lode_str_t Value; /* nullable */
     bool ReadOnly;
-    bool IsDefault;
-    int8_t ConfigSource;
+    bool IsDefault; /* v0 */
+    int8_t ConfigSource; /* v1+; ignorable */
     bool IsSensitive;
-    DescribeConfigsResponse_DescribeConfigsSynonym *Synonyms;
+    DescribeConfigsResponse_DescribeConfigsSynonym *Synonyms; /* v1+; ignorable */
     int32_t Synonyms_count; /* -1: null */
-    int8_t ConfigType;
-    lode_str_t Documentation;
+    int8_t ConfigType; /* v3+; ignorable */
+    lode_str_t Documentation; /* v3+; nullable; ignorable */
 } DescribeConfigsResponse_DescribeConfigsResourceResult;
 
 typedef struct DescribeConfigsResponse_DescribeConfigsResult {
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t ErrorMessage; /* nullable */
     int8_t ResourceType;
     lode_str_t ResourceName;
     DescribeConfigsResponse_DescribeConfigsResourceResult *Configs;
@@ -43,21 +45,27 @@ typedef struct DescribeConfigsResponse {
     int32_t Results_count; /* -1: null */
 } DescribeConfigsResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void DescribeConfigsResponse_DescribeConfigsSynonym_init(DescribeConfigsResponse_DescribeConfigsSynonym *m);
 void DescribeConfigsResponse_DescribeConfigsResourceResult_init(DescribeConfigsResponse_DescribeConfigsResourceResult *m);
 void DescribeConfigsResponse_DescribeConfigsResult_init(DescribeConfigsResponse_DescribeConfigsResult *m);
 void DescribeConfigsResponse_init(DescribeConfigsResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-4. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int DescribeConfigsResponse_decode(DescribeConfigsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes DescribeConfigsResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t DescribeConfigsResponse_size(const DescribeConfigsResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int DescribeConfigsResponse_encode(const DescribeConfigsResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,9 +9,11 @@
 #define DESCRIBEGROUPSRESPONSE_FIRST_FLEXIBLE_VERSION 5
 #define DESCRIBEGROUPSRESPONSE_API_KEY 15
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct DescribeGroupsResponse_DescribedGroupMember {
     lode_str_t MemberId;
-    lode_str_t GroupInstanceId;
+    lode_str_t GroupInstanceId; /* v4+; nullable; ignorable */
     lode_str_t ClientId;
     lode_str_t ClientHost;
     lode_bytes_t MemberMetadata;
@@ -26,29 +28,35 @@ typedef struct DescribeGroupsResponse_DescribedGroup {
     lode_str_t ProtocolData;
     DescribeGroupsResponse_DescribedGroupMember *Members;
     int32_t Members_count; /* -1: null */
-    int32_t AuthorizedOperations;
+    int32_t AuthorizedOperations; /* v3+ */
 } DescribeGroupsResponse_DescribedGroup;
 
 typedef struct DescribeGroupsResponse {
-    int32_t ThrottleTimeMs;
+    int32_t ThrottleTimeMs; /* v1+; ignorable */
     DescribeGroupsResponse_DescribedGroup *Groups;
     int32_t Groups_count; /* -1: null */
 } DescribeGroupsResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void DescribeGroupsResponse_DescribedGroupMember_init(DescribeGroupsResponse_DescribedGroupMember *m);
 void DescribeGroupsResponse_DescribedGroup_init(DescribeGroupsResponse_DescribedGroup *m);
 void DescribeGroupsResponse_init(DescribeGroupsResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-5. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int DescribeGroupsResponse_decode(DescribeGroupsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes DescribeGroupsResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t DescribeGroupsResponse_size(const DescribeGroupsResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int DescribeGroupsResponse_encode(const DescribeGroupsResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

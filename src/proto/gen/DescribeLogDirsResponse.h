@@ -9,6 +9,8 @@
 #define DESCRIBELOGDIRSRESPONSE_FIRST_FLEXIBLE_VERSION 2
 #define DESCRIBELOGDIRSRESPONSE_API_KEY 35
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct DescribeLogDirsResponse_DescribeLogDirsPartition {
     int32_t PartitionIndex;
     int64_t PartitionSize;
@@ -27,32 +29,38 @@ typedef struct DescribeLogDirsResponse_DescribeLogDirsResult {
     lode_str_t LogDir;
     DescribeLogDirsResponse_DescribeLogDirsTopic *Topics;
     int32_t Topics_count; /* -1: null */
-    int64_t TotalBytes;
-    int64_t UsableBytes;
+    int64_t TotalBytes; /* v4; ignorable */
+    int64_t UsableBytes; /* v4; ignorable */
 } DescribeLogDirsResponse_DescribeLogDirsResult;
 
 typedef struct DescribeLogDirsResponse {
     int32_t ThrottleTimeMs;
-    int16_t ErrorCode;
+    int16_t ErrorCode; /* v3+; ignorable */
     DescribeLogDirsResponse_DescribeLogDirsResult *Results;
     int32_t Results_count; /* -1: null */
 } DescribeLogDirsResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void DescribeLogDirsResponse_DescribeLogDirsPartition_init(DescribeLogDirsResponse_DescribeLogDirsPartition *m);
 void DescribeLogDirsResponse_DescribeLogDirsTopic_init(DescribeLogDirsResponse_DescribeLogDirsTopic *m);
 void DescribeLogDirsResponse_DescribeLogDirsResult_init(DescribeLogDirsResponse_DescribeLogDirsResult *m);
 void DescribeLogDirsResponse_init(DescribeLogDirsResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-4. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int DescribeLogDirsResponse_decode(DescribeLogDirsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes DescribeLogDirsResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t DescribeLogDirsResponse_size(const DescribeLogDirsResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int DescribeLogDirsResponse_encode(const DescribeLogDirsResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,18 +9,20 @@
 #define DESCRIBEQUORUMRESPONSE_FIRST_FLEXIBLE_VERSION 0
 #define DESCRIBEQUORUMRESPONSE_API_KEY 55
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct DescribeQuorumResponse_ReplicaState {
     int32_t ReplicaId;
-    lode_uuid_t ReplicaDirectoryId;
+    lode_uuid_t ReplicaDirectoryId; /* v2 */
     int64_t LogEndOffset;
-    int64_t LastFetchTimestamp;
-    int64_t LastCaughtUpTimestamp;
+    int64_t LastFetchTimestamp; /* v1+; ignorable */
+    int64_t LastCaughtUpTimestamp; /* v1+; ignorable */
 } DescribeQuorumResponse_ReplicaState;
 
 typedef struct DescribeQuorumResponse_PartitionData {
     int32_t PartitionIndex;
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t ErrorMessage; /* v2; nullable; ignorable */
     int32_t LeaderId;
     int32_t LeaderEpoch;
     int64_t HighWatermark;
@@ -37,43 +39,49 @@ typedef struct DescribeQuorumResponse_TopicData {
 } DescribeQuorumResponse_TopicData;
 
 typedef struct DescribeQuorumResponse_Listener {
-    lode_str_t Name;
-    lode_str_t Host;
-    uint16_t Port;
+    lode_str_t Name; /* v2 */
+    lode_str_t Host; /* v2 */
+    uint16_t Port; /* v2 */
 } DescribeQuorumResponse_Listener;
 
 typedef struct DescribeQuorumResponse_Node {
-    int32_t NodeId;
-    DescribeQuorumResponse_Listener *Listeners;
+    int32_t NodeId; /* v2 */
+    DescribeQuorumResponse_Listener *Listeners; /* v2 */
     int32_t Listeners_count; /* -1: null */
 } DescribeQuorumResponse_Node;
 
 typedef struct DescribeQuorumResponse {
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t ErrorMessage; /* v2; nullable; ignorable */
     DescribeQuorumResponse_TopicData *Topics;
     int32_t Topics_count; /* -1: null */
-    DescribeQuorumResponse_Node *Nodes;
+    DescribeQuorumResponse_Node *Nodes; /* v2 */
     int32_t Nodes_count; /* -1: null */
 } DescribeQuorumResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void DescribeQuorumResponse_ReplicaState_init(DescribeQuorumResponse_ReplicaState *m);
 void DescribeQuorumResponse_PartitionData_init(DescribeQuorumResponse_PartitionData *m);
 void DescribeQuorumResponse_TopicData_init(DescribeQuorumResponse_TopicData *m);
 void DescribeQuorumResponse_Listener_init(DescribeQuorumResponse_Listener *m);
 void DescribeQuorumResponse_Node_init(DescribeQuorumResponse_Node *m);
 void DescribeQuorumResponse_init(DescribeQuorumResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-2. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int DescribeQuorumResponse_decode(DescribeQuorumResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes DescribeQuorumResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t DescribeQuorumResponse_size(const DescribeQuorumResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int DescribeQuorumResponse_encode(const DescribeQuorumResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

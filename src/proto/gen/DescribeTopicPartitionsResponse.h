@@ -9,6 +9,8 @@
 #define DESCRIBETOPICPARTITIONSRESPONSE_FIRST_FLEXIBLE_VERSION 0
 #define DESCRIBETOPICPARTITIONSRESPONSE_API_KEY 75
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition {
     int16_t ErrorCode;
     int32_t PartitionIndex;
@@ -18,9 +20,9 @@ typedef struct DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePa
     int32_t ReplicaNodes_count; /* -1: null */
     int32_t *IsrNodes;
     int32_t IsrNodes_count; /* -1: null */
-    int32_t *EligibleLeaderReplicas;
+    int32_t *EligibleLeaderReplicas; /* nullable */
     int32_t EligibleLeaderReplicas_count; /* -1: null */
-    int32_t *LastKnownElr;
+    int32_t *LastKnownElr; /* nullable */
     int32_t LastKnownElr_count; /* -1: null */
     int32_t *OfflineReplicas;
     int32_t OfflineReplicas_count; /* -1: null */
@@ -28,7 +30,7 @@ typedef struct DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePa
 
 typedef struct DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic {
     int16_t ErrorCode;
-    lode_str_t Name;
+    lode_str_t Name; /* nullable */
     lode_uuid_t TopicId;
     bool IsInternal;
     DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition *Partitions;
@@ -48,21 +50,27 @@ typedef struct DescribeTopicPartitionsResponse {
     DescribeTopicPartitionsResponse_Cursor *NextCursor; /* NULL: null */
 } DescribeTopicPartitionsResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition_init(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition *m);
 void DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic_init(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic *m);
 void DescribeTopicPartitionsResponse_Cursor_init(DescribeTopicPartitionsResponse_Cursor *m);
 void DescribeTopicPartitionsResponse_init(DescribeTopicPartitionsResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-0. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int DescribeTopicPartitionsResponse_decode(DescribeTopicPartitionsResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes DescribeTopicPartitionsResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t DescribeTopicPartitionsResponse_size(const DescribeTopicPartitionsResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int DescribeTopicPartitionsResponse_encode(const DescribeTopicPartitionsResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,18 +9,20 @@
 #define ENDQUORUMEPOCHREQUEST_FIRST_FLEXIBLE_VERSION 1
 #define ENDQUORUMEPOCHREQUEST_API_KEY 54
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct EndQuorumEpochRequest_ReplicaInfo {
-    int32_t CandidateId;
-    lode_uuid_t CandidateDirectoryId;
+    int32_t CandidateId; /* v1 */
+    lode_uuid_t CandidateDirectoryId; /* v1 */
 } EndQuorumEpochRequest_ReplicaInfo;
 
 typedef struct EndQuorumEpochRequest_PartitionData {
     int32_t PartitionIndex;
     int32_t LeaderId;
     int32_t LeaderEpoch;
-    int32_t *PreferredSuccessors;
+    int32_t *PreferredSuccessors; /* v0; ignorable */
     int32_t PreferredSuccessors_count; /* -1: null */
-    EndQuorumEpochRequest_ReplicaInfo *PreferredCandidates;
+    EndQuorumEpochRequest_ReplicaInfo *PreferredCandidates; /* v1; ignorable */
     int32_t PreferredCandidates_count; /* -1: null */
 } EndQuorumEpochRequest_PartitionData;
 
@@ -31,35 +33,41 @@ typedef struct EndQuorumEpochRequest_TopicData {
 } EndQuorumEpochRequest_TopicData;
 
 typedef struct EndQuorumEpochRequest_LeaderEndpoint {
-    lode_str_t Name;
-    lode_str_t Host;
-    uint16_t Port;
+    lode_str_t Name; /* v1 */
+    lode_str_t Host; /* v1 */
+    uint16_t Port; /* v1 */
 } EndQuorumEpochRequest_LeaderEndpoint;
 
 typedef struct EndQuorumEpochRequest {
-    lode_str_t ClusterId;
+    lode_str_t ClusterId; /* nullable */
     EndQuorumEpochRequest_TopicData *Topics;
     int32_t Topics_count; /* -1: null */
-    EndQuorumEpochRequest_LeaderEndpoint *LeaderEndpoints;
+    EndQuorumEpochRequest_LeaderEndpoint *LeaderEndpoints; /* v1; ignorable */
     int32_t LeaderEndpoints_count; /* -1: null */
 } EndQuorumEpochRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void EndQuorumEpochRequest_ReplicaInfo_init(EndQuorumEpochRequest_ReplicaInfo *m);
 void EndQuorumEpochRequest_PartitionData_init(EndQuorumEpochRequest_PartitionData *m);
 void EndQuorumEpochRequest_TopicData_init(EndQuorumEpochRequest_TopicData *m);
 void EndQuorumEpochRequest_LeaderEndpoint_init(EndQuorumEpochRequest_LeaderEndpoint *m);
 void EndQuorumEpochRequest_init(EndQuorumEpochRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-1. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int EndQuorumEpochRequest_decode(EndQuorumEpochRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes EndQuorumEpochRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t EndQuorumEpochRequest_size(const EndQuorumEpochRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int EndQuorumEpochRequest_encode(const EndQuorumEpochRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

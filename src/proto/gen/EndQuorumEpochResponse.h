@@ -9,6 +9,8 @@
 #define ENDQUORUMEPOCHRESPONSE_FIRST_FLEXIBLE_VERSION 1
 #define ENDQUORUMEPOCHRESPONSE_API_KEY 54
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct EndQuorumEpochResponse_PartitionData {
     int32_t PartitionIndex;
     int16_t ErrorCode;
@@ -23,34 +25,40 @@ typedef struct EndQuorumEpochResponse_TopicData {
 } EndQuorumEpochResponse_TopicData;
 
 typedef struct EndQuorumEpochResponse_NodeEndpoint {
-    int32_t NodeId;
-    lode_str_t Host;
-    uint16_t Port;
+    int32_t NodeId; /* v1 */
+    lode_str_t Host; /* v1 */
+    uint16_t Port; /* v1 */
 } EndQuorumEpochResponse_NodeEndpoint;
 
 typedef struct EndQuorumEpochResponse {
     int16_t ErrorCode;
     EndQuorumEpochResponse_TopicData *Topics;
     int32_t Topics_count; /* -1: null */
-    EndQuorumEpochResponse_NodeEndpoint *NodeEndpoints;
+    EndQuorumEpochResponse_NodeEndpoint *NodeEndpoints; /* v1; tag 0 v1 */
     int32_t NodeEndpoints_count; /* -1: null */
 } EndQuorumEpochResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void EndQuorumEpochResponse_PartitionData_init(EndQuorumEpochResponse_PartitionData *m);
 void EndQuorumEpochResponse_TopicData_init(EndQuorumEpochResponse_TopicData *m);
 void EndQuorumEpochResponse_NodeEndpoint_init(EndQuorumEpochResponse_NodeEndpoint *m);
 void EndQuorumEpochResponse_init(EndQuorumEpochResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-1. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int EndQuorumEpochResponse_decode(EndQuorumEpochResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes EndQuorumEpochResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t EndQuorumEpochResponse_size(const EndQuorumEpochResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int EndQuorumEpochResponse_encode(const EndQuorumEpochResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

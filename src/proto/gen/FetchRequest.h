@@ -9,68 +9,76 @@
 #define FETCHREQUEST_FIRST_FLEXIBLE_VERSION 12
 #define FETCHREQUEST_API_KEY 1
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct FetchRequest_ReplicaState {
-    int32_t ReplicaId;
-    int64_t ReplicaEpoch;
+    int32_t ReplicaId; /* v15+ */
+    int64_t ReplicaEpoch; /* v15+ */
 } FetchRequest_ReplicaState;
 
 typedef struct FetchRequest_FetchPartition {
     int32_t Partition;
-    int32_t CurrentLeaderEpoch;
+    int32_t CurrentLeaderEpoch; /* v9+; ignorable */
     int64_t FetchOffset;
-    int32_t LastFetchedEpoch;
-    int64_t LogStartOffset;
+    int32_t LastFetchedEpoch; /* v12+ */
+    int64_t LogStartOffset; /* v5+; ignorable */
     int32_t PartitionMaxBytes;
-    lode_uuid_t ReplicaDirectoryId;
+    lode_uuid_t ReplicaDirectoryId; /* v17; tag 0 v17; ignorable */
 } FetchRequest_FetchPartition;
 
 typedef struct FetchRequest_FetchTopic {
-    lode_str_t Topic;
-    lode_uuid_t TopicId;
+    lode_str_t Topic; /* v0-12; ignorable */
+    lode_uuid_t TopicId; /* v13+; ignorable */
     FetchRequest_FetchPartition *Partitions;
     int32_t Partitions_count; /* -1: null */
 } FetchRequest_FetchTopic;
 
 typedef struct FetchRequest_ForgottenTopic {
-    lode_str_t Topic;
-    lode_uuid_t TopicId;
-    int32_t *Partitions;
+    lode_str_t Topic; /* v7-12; ignorable */
+    lode_uuid_t TopicId; /* v13+; ignorable */
+    int32_t *Partitions; /* v7+ */
     int32_t Partitions_count; /* -1: null */
 } FetchRequest_ForgottenTopic;
 
 typedef struct FetchRequest {
-    lode_str_t ClusterId;
-    int32_t ReplicaId;
-    FetchRequest_ReplicaState ReplicaState;
+    lode_str_t ClusterId; /* v12+; nullable; tag 0 v12+; ignorable */
+    int32_t ReplicaId; /* v0-14 */
+    FetchRequest_ReplicaState ReplicaState; /* v15+; tag 1 v15+ */
     int32_t MaxWaitMs;
     int32_t MinBytes;
-    int32_t MaxBytes;
-    int8_t IsolationLevel;
-    int32_t SessionId;
-    int32_t SessionEpoch;
+    int32_t MaxBytes; /* v3+; ignorable */
+    int8_t IsolationLevel; /* v4+; ignorable */
+    int32_t SessionId; /* v7+; ignorable */
+    int32_t SessionEpoch; /* v7+; ignorable */
     FetchRequest_FetchTopic *Topics;
     int32_t Topics_count; /* -1: null */
-    FetchRequest_ForgottenTopic *ForgottenTopicsData;
+    FetchRequest_ForgottenTopic *ForgottenTopicsData; /* v7+ */
     int32_t ForgottenTopicsData_count; /* -1: null */
-    lode_str_t RackId;
+    lode_str_t RackId; /* v11+; ignorable */
 } FetchRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void FetchRequest_ReplicaState_init(FetchRequest_ReplicaState *m);
 void FetchRequest_FetchPartition_init(FetchRequest_FetchPartition *m);
 void FetchRequest_FetchTopic_init(FetchRequest_FetchTopic *m);
 void FetchRequest_ForgottenTopic_init(FetchRequest_ForgottenTopic *m);
 void FetchRequest_init(FetchRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-17. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int FetchRequest_decode(FetchRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes FetchRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t FetchRequest_size(const FetchRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int FetchRequest_encode(const FetchRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,14 +9,16 @@
 #define FETCHRESPONSE_FIRST_FLEXIBLE_VERSION 12
 #define FETCHRESPONSE_API_KEY 1
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct FetchResponse_EpochEndOffset {
-    int32_t Epoch;
-    int64_t EndOffset;
+    int32_t Epoch; /* v12+ */
+    int64_t EndOffset; /* v12+ */
 } FetchResponse_EpochEndOffset;
 
 typedef struct FetchResponse_LeaderIdAndEpoch {
-    int32_t LeaderId;
-    int32_t LeaderEpoch;
+    int32_t LeaderId; /* v12+ */
+    int32_t LeaderEpoch; /* v12+ */
 } FetchResponse_LeaderIdAndEpoch;
 
 typedef struct FetchResponse_SnapshotId {
@@ -25,51 +27,51 @@ typedef struct FetchResponse_SnapshotId {
 } FetchResponse_SnapshotId;
 
 typedef struct FetchResponse_AbortedTransaction {
-    int64_t ProducerId;
-    int64_t FirstOffset;
+    int64_t ProducerId; /* v4+ */
+    int64_t FirstOffset; /* v4+ */
 } FetchResponse_AbortedTransaction;
 
 typedef struct FetchResponse_PartitionData {
     int32_t PartitionIndex;
     int16_t ErrorCode;
     int64_t HighWatermark;
-    int64_t LastStableOffset;
-    int64_t LogStartOffset;
-    FetchResponse_EpochEndOffset DivergingEpoch;
-    FetchResponse_LeaderIdAndEpoch CurrentLeader;
-    FetchResponse_SnapshotId SnapshotId;
-    FetchResponse_AbortedTransaction *AbortedTransactions;
+    int64_t LastStableOffset; /* v4+; ignorable */
+    int64_t LogStartOffset; /* v5+; ignorable */
+    FetchResponse_EpochEndOffset DivergingEpoch; /* v12+; tag 0 v12+ */
+    FetchResponse_LeaderIdAndEpoch CurrentLeader; /* v12+; tag 1 v12+ */
+    FetchResponse_SnapshotId SnapshotId; /* v12+; tag 2 v12+ */
+    FetchResponse_AbortedTransaction *AbortedTransactions; /* v4+; nullable; ignorable */
     int32_t AbortedTransactions_count; /* -1: null */
-    int32_t PreferredReadReplica;
-    lode_bytes_t Records;
+    int32_t PreferredReadReplica; /* v11+ */
+    lode_bytes_t Records; /* nullable */
 } FetchResponse_PartitionData;
 
 typedef struct FetchResponse_FetchableTopicResponse {
-    lode_str_t Topic;
-    lode_uuid_t TopicId;
+    lode_str_t Topic; /* v0-12; ignorable */
+    lode_uuid_t TopicId; /* v13+; ignorable */
     FetchResponse_PartitionData *Partitions;
     int32_t Partitions_count; /* -1: null */
 } FetchResponse_FetchableTopicResponse;
 
 typedef struct FetchResponse_NodeEndpoint {
-    int32_t NodeId;
-    lode_str_t Host;
-    int32_t Port;
-    lode_str_t Rack;
+    int32_t NodeId; /* v16+ */
+    lode_str_t Host; /* v16+ */
+    int32_t Port; /* v16+ */
+    lode_str_t Rack; /* v16+; nullable */
 } FetchResponse_NodeEndpoint;
 
 typedef struct FetchResponse {
-    int32_t ThrottleTimeMs;
-    int16_t ErrorCode;
-    int32_t SessionId;
+    int32_t ThrottleTimeMs; /* v1+; ignorable */
+    int16_t ErrorCode; /* v7+; ignorable */
+    int32_t SessionId; /* v7+ */
     FetchResponse_FetchableTopicResponse *Responses;
     int32_t Responses_count; /* -1: null */
-    FetchResponse_NodeEndpoint *NodeEndpoints;
+    FetchResponse_NodeEndpoint *NodeEndpoints; /* v16+; tag 0 v16+ */
     int32_t NodeEndpoints_count; /* -1: null */
 } FetchResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void FetchResponse_EpochEndOffset_init(FetchResponse_EpochEndOffset *m);
 void FetchResponse_LeaderIdAndEpoch_init(FetchResponse_LeaderIdAndEpoch *m);
 void FetchResponse_SnapshotId_init(FetchResponse_SnapshotId *m);
@@ -78,15 +80,21 @@ void FetchResponse_PartitionData_init(FetchResponse_PartitionData *m);
 void FetchResponse_FetchableTopicResponse_init(FetchResponse_FetchableTopicResponse *m);
 void FetchResponse_NodeEndpoint_init(FetchResponse_NodeEndpoint *m);
 void FetchResponse_init(FetchResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-17. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int FetchResponse_decode(FetchResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes FetchResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t FetchResponse_size(const FetchResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int FetchResponse_encode(const FetchResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,6 +9,8 @@
 #define FETCHSNAPSHOTREQUEST_FIRST_FLEXIBLE_VERSION 0
 #define FETCHSNAPSHOTREQUEST_API_KEY 59
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct FetchSnapshotRequest_SnapshotId {
     int64_t EndOffset;
     int32_t Epoch;
@@ -19,7 +21,7 @@ typedef struct FetchSnapshotRequest_PartitionSnapshot {
     int32_t CurrentLeaderEpoch;
     FetchSnapshotRequest_SnapshotId SnapshotId;
     int64_t Position;
-    lode_uuid_t ReplicaDirectoryId;
+    lode_uuid_t ReplicaDirectoryId; /* v1; tag 0 v1; ignorable */
 } FetchSnapshotRequest_PartitionSnapshot;
 
 typedef struct FetchSnapshotRequest_TopicSnapshot {
@@ -29,28 +31,34 @@ typedef struct FetchSnapshotRequest_TopicSnapshot {
 } FetchSnapshotRequest_TopicSnapshot;
 
 typedef struct FetchSnapshotRequest {
-    lode_str_t ClusterId;
+    lode_str_t ClusterId; /* nullable; tag 0 v0+ */
     int32_t ReplicaId;
     int32_t MaxBytes;
     FetchSnapshotRequest_TopicSnapshot *Topics;
     int32_t Topics_count; /* -1: null */
 } FetchSnapshotRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void FetchSnapshotRequest_SnapshotId_init(FetchSnapshotRequest_SnapshotId *m);
 void FetchSnapshotRequest_PartitionSnapshot_init(FetchSnapshotRequest_PartitionSnapshot *m);
 void FetchSnapshotRequest_TopicSnapshot_init(FetchSnapshotRequest_TopicSnapshot *m);
 void FetchSnapshotRequest_init(FetchSnapshotRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-1. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int FetchSnapshotRequest_decode(FetchSnapshotRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes FetchSnapshotRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t FetchSnapshotRequest_size(const FetchSnapshotRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int FetchSnapshotRequest_encode(const FetchSnapshotRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

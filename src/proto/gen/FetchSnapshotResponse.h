@@ -9,6 +9,8 @@
 #define FETCHSNAPSHOTRESPONSE_FIRST_FLEXIBLE_VERSION 0
 #define FETCHSNAPSHOTRESPONSE_API_KEY 59
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct FetchSnapshotResponse_SnapshotId {
     int64_t EndOffset;
     int32_t Epoch;
@@ -23,7 +25,7 @@ typedef struct FetchSnapshotResponse_PartitionSnapshot {
     int32_t Index;
     int16_t ErrorCode;
     FetchSnapshotResponse_SnapshotId SnapshotId;
-    FetchSnapshotResponse_LeaderIdAndEpoch CurrentLeader;
+    FetchSnapshotResponse_LeaderIdAndEpoch CurrentLeader; /* tag 0 v0+ */
     int64_t Size;
     int64_t Position;
     lode_bytes_t UnalignedRecords;
@@ -36,9 +38,9 @@ typedef struct FetchSnapshotResponse_TopicSnapshot {
 } FetchSnapshotResponse_TopicSnapshot;
 
 typedef struct FetchSnapshotResponse_NodeEndpoint {
-    int32_t NodeId;
-    lode_str_t Host;
-    uint16_t Port;
+    int32_t NodeId; /* v1 */
+    lode_str_t Host; /* v1 */
+    uint16_t Port; /* v1 */
 } FetchSnapshotResponse_NodeEndpoint;
 
 typedef struct FetchSnapshotResponse {
@@ -46,27 +48,33 @@ typedef struct FetchSnapshotResponse {
     int16_t ErrorCode;
     FetchSnapshotResponse_TopicSnapshot *Topics;
     int32_t Topics_count; /* -1: null */
-    FetchSnapshotResponse_NodeEndpoint *NodeEndpoints;
+    FetchSnapshotResponse_NodeEndpoint *NodeEndpoints; /* v1; tag 0 v1 */
     int32_t NodeEndpoints_count; /* -1: null */
 } FetchSnapshotResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void FetchSnapshotResponse_SnapshotId_init(FetchSnapshotResponse_SnapshotId *m);
 void FetchSnapshotResponse_LeaderIdAndEpoch_init(FetchSnapshotResponse_LeaderIdAndEpoch *m);
 void FetchSnapshotResponse_PartitionSnapshot_init(FetchSnapshotResponse_PartitionSnapshot *m);
 void FetchSnapshotResponse_TopicSnapshot_init(FetchSnapshotResponse_TopicSnapshot *m);
 void FetchSnapshotResponse_NodeEndpoint_init(FetchSnapshotResponse_NodeEndpoint *m);
 void FetchSnapshotResponse_init(FetchSnapshotResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-1. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int FetchSnapshotResponse_decode(FetchSnapshotResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes FetchSnapshotResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t FetchSnapshotResponse_size(const FetchSnapshotResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int FetchSnapshotResponse_encode(const FetchSnapshotResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

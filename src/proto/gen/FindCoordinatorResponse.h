@@ -9,39 +9,47 @@
 #define FINDCOORDINATORRESPONSE_FIRST_FLEXIBLE_VERSION 3
 #define FINDCOORDINATORRESPONSE_API_KEY 10
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct FindCoordinatorResponse_Coordinator {
-    lode_str_t Key;
-    int32_t NodeId;
-    lode_str_t Host;
-    int32_t Port;
-    int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t Key; /* v4+ */
+    int32_t NodeId; /* v4+ */
+    lode_str_t Host; /* v4+ */
+    int32_t Port; /* v4+ */
+    int16_t ErrorCode; /* v4+ */
+    lode_str_t ErrorMessage; /* v4+; nullable; ignorable */
 } FindCoordinatorResponse_Coordinator;
 
 typedef struct FindCoordinatorResponse {
-    int32_t ThrottleTimeMs;
-    int16_t ErrorCode;
-    lode_str_t ErrorMessage;
-    int32_t NodeId;
-    lode_str_t Host;
-    int32_t Port;
-    FindCoordinatorResponse_Coordinator *Coordinators;
+    int32_t ThrottleTimeMs; /* v1+; ignorable */
+    int16_t ErrorCode; /* v0-3 */
+    lode_str_t ErrorMessage; /* v1-3; nullable; ignorable */
+    int32_t NodeId; /* v0-3 */
+    lode_str_t Host; /* v0-3 */
+    int32_t Port; /* v0-3 */
+    FindCoordinatorResponse_Coordinator *Coordinators; /* v4+ */
     int32_t Coordinators_count; /* -1: null */
 } FindCoordinatorResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void FindCoordinatorResponse_Coordinator_init(FindCoordinatorResponse_Coordinator *m);
 void FindCoordinatorResponse_init(FindCoordinatorResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-6. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int FindCoordinatorResponse_decode(FindCoordinatorResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes FindCoordinatorResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t FindCoordinatorResponse_size(const FindCoordinatorResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int FindCoordinatorResponse_encode(const FindCoordinatorResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -8,12 +8,14 @@
 #define GROUPMETADATAVALUE_MAX_VERSION 4
 #define GROUPMETADATAVALUE_FIRST_FLEXIBLE_VERSION 4
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct GroupMetadataValue_MemberMetadata {
     lode_str_t memberId;
-    lode_str_t groupInstanceId;
+    lode_str_t groupInstanceId; /* v3+; nullable; ignorable */
     lode_str_t clientId;
     lode_str_t clientHost;
-    int32_t rebalanceTimeout;
+    int32_t rebalanceTimeout; /* v1+; ignorable */
     int32_t sessionTimeout;
     lode_bytes_t subscription;
     lode_bytes_t assignment;
@@ -22,26 +24,32 @@ typedef struct GroupMetadataValue_MemberMetadata {
 typedef struct GroupMetadataValue {
     lode_str_t protocolType;
     int32_t generation;
-    lode_str_t protocol;
-    lode_str_t leader;
-    int64_t currentStateTimestamp;
+    lode_str_t protocol; /* nullable */
+    lode_str_t leader; /* nullable */
+    int64_t currentStateTimestamp; /* v2+; ignorable */
     GroupMetadataValue_MemberMetadata *members;
     int32_t members_count; /* -1: null */
 } GroupMetadataValue;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void GroupMetadataValue_MemberMetadata_init(GroupMetadataValue_MemberMetadata *m);
 void GroupMetadataValue_init(GroupMetadataValue *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-4. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int GroupMetadataValue_decode(GroupMetadataValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes GroupMetadataValue_encode writes for version v (0 for a
+ * version out of range). */
 size_t GroupMetadataValue_size(const GroupMetadataValue *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int GroupMetadataValue_encode(const GroupMetadataValue *m, int16_t v, lode_buf_t *out);
 
 #endif

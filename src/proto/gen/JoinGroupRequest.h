@@ -9,6 +9,8 @@
 #define JOINGROUPREQUEST_FIRST_FLEXIBLE_VERSION 6
 #define JOINGROUPREQUEST_API_KEY 11
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct JoinGroupRequest_JoinGroupRequestProtocol {
     lode_str_t Name;
     lode_bytes_t Metadata;
@@ -17,28 +19,34 @@ typedef struct JoinGroupRequest_JoinGroupRequestProtocol {
 typedef struct JoinGroupRequest {
     lode_str_t GroupId;
     int32_t SessionTimeoutMs;
-    int32_t RebalanceTimeoutMs;
+    int32_t RebalanceTimeoutMs; /* v1+; ignorable */
     lode_str_t MemberId;
-    lode_str_t GroupInstanceId;
+    lode_str_t GroupInstanceId; /* v5+; nullable */
     lode_str_t ProtocolType;
     JoinGroupRequest_JoinGroupRequestProtocol *Protocols;
     int32_t Protocols_count; /* -1: null */
-    lode_str_t Reason;
+    lode_str_t Reason; /* v8+; nullable; ignorable */
 } JoinGroupRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void JoinGroupRequest_JoinGroupRequestProtocol_init(JoinGroupRequest_JoinGroupRequestProtocol *m);
 void JoinGroupRequest_init(JoinGroupRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-9. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int JoinGroupRequest_decode(JoinGroupRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes JoinGroupRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t JoinGroupRequest_size(const JoinGroupRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int JoinGroupRequest_encode(const JoinGroupRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,8 +9,10 @@
 #define LEADERANDISRREQUEST_FIRST_FLEXIBLE_VERSION 4
 #define LEADERANDISRREQUEST_API_KEY 4
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct LeaderAndIsrRequest_LeaderAndIsrPartitionState {
-    lode_str_t TopicName;
+    lode_str_t TopicName; /* v0-1; ignorable */
     int32_t PartitionIndex;
     int32_t ControllerEpoch;
     int32_t Leader;
@@ -20,18 +22,18 @@ typedef struct LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     int32_t PartitionEpoch;
     int32_t *Replicas;
     int32_t Replicas_count; /* -1: null */
-    int32_t *AddingReplicas;
+    int32_t *AddingReplicas; /* v3+; ignorable */
     int32_t AddingReplicas_count; /* -1: null */
-    int32_t *RemovingReplicas;
+    int32_t *RemovingReplicas; /* v3+; ignorable */
     int32_t RemovingReplicas_count; /* -1: null */
-    bool IsNew;
-    int8_t LeaderRecoveryState;
+    bool IsNew; /* v1+; ignorable */
+    int8_t LeaderRecoveryState; /* v6+ */
 } LeaderAndIsrRequest_LeaderAndIsrPartitionState;
 
 typedef struct LeaderAndIsrRequest_LeaderAndIsrTopicState {
-    lode_str_t TopicName;
-    lode_uuid_t TopicId;
-    LeaderAndIsrRequest_LeaderAndIsrPartitionState *PartitionStates;
+    lode_str_t TopicName; /* v2+ */
+    lode_uuid_t TopicId; /* v5+; ignorable */
+    LeaderAndIsrRequest_LeaderAndIsrPartitionState *PartitionStates; /* v2+ */
     int32_t PartitionStates_count; /* -1: null */
 } LeaderAndIsrRequest_LeaderAndIsrTopicState;
 
@@ -43,33 +45,39 @@ typedef struct LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
 
 typedef struct LeaderAndIsrRequest {
     int32_t ControllerId;
-    bool isKRaftController;
+    bool isKRaftController; /* v7 */
     int32_t ControllerEpoch;
-    int64_t BrokerEpoch;
-    int8_t Type;
-    LeaderAndIsrRequest_LeaderAndIsrPartitionState *UngroupedPartitionStates;
+    int64_t BrokerEpoch; /* v2+; ignorable */
+    int8_t Type; /* v5+ */
+    LeaderAndIsrRequest_LeaderAndIsrPartitionState *UngroupedPartitionStates; /* v0-1 */
     int32_t UngroupedPartitionStates_count; /* -1: null */
-    LeaderAndIsrRequest_LeaderAndIsrTopicState *TopicStates;
+    LeaderAndIsrRequest_LeaderAndIsrTopicState *TopicStates; /* v2+ */
     int32_t TopicStates_count; /* -1: null */
     LeaderAndIsrRequest_LeaderAndIsrLiveLeader *LiveLeaders;
     int32_t LiveLeaders_count; /* -1: null */
 } LeaderAndIsrRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void LeaderAndIsrRequest_LeaderAndIsrPartitionState_init(LeaderAndIsrRequest_LeaderAndIsrPartitionState *m);
 void LeaderAndIsrRequest_LeaderAndIsrTopicState_init(LeaderAndIsrRequest_LeaderAndIsrTopicState *m);
 void LeaderAndIsrRequest_LeaderAndIsrLiveLeader_init(LeaderAndIsrRequest_LeaderAndIsrLiveLeader *m);
 void LeaderAndIsrRequest_init(LeaderAndIsrRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-7. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int LeaderAndIsrRequest_decode(LeaderAndIsrRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes LeaderAndIsrRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t LeaderAndIsrRequest_size(const LeaderAndIsrRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int LeaderAndIsrRequest_encode(const LeaderAndIsrRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

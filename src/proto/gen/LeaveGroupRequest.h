@@ -9,32 +9,40 @@
 #define LEAVEGROUPREQUEST_FIRST_FLEXIBLE_VERSION 4
 #define LEAVEGROUPREQUEST_API_KEY 13
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct LeaveGroupRequest_MemberIdentity {
-    lode_str_t MemberId;
-    lode_str_t GroupInstanceId;
-    lode_str_t Reason;
+    lode_str_t MemberId; /* v3+ */
+    lode_str_t GroupInstanceId; /* v3+; nullable */
+    lode_str_t Reason; /* v5; nullable; ignorable */
 } LeaveGroupRequest_MemberIdentity;
 
 typedef struct LeaveGroupRequest {
     lode_str_t GroupId;
-    lode_str_t MemberId;
-    LeaveGroupRequest_MemberIdentity *Members;
+    lode_str_t MemberId; /* v0-2 */
+    LeaveGroupRequest_MemberIdentity *Members; /* v3+ */
     int32_t Members_count; /* -1: null */
 } LeaveGroupRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void LeaveGroupRequest_MemberIdentity_init(LeaveGroupRequest_MemberIdentity *m);
 void LeaveGroupRequest_init(LeaveGroupRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-5. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int LeaveGroupRequest_decode(LeaveGroupRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes LeaveGroupRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t LeaveGroupRequest_size(const LeaveGroupRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int LeaveGroupRequest_encode(const LeaveGroupRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,11 +9,13 @@
 #define LISTOFFSETSREQUEST_FIRST_FLEXIBLE_VERSION 6
 #define LISTOFFSETSREQUEST_API_KEY 2
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct ListOffsetsRequest_ListOffsetsPartition {
     int32_t PartitionIndex;
-    int32_t CurrentLeaderEpoch;
+    int32_t CurrentLeaderEpoch; /* v4+; ignorable */
     int64_t Timestamp;
-    int32_t MaxNumOffsets;
+    int32_t MaxNumOffsets; /* v0 */
 } ListOffsetsRequest_ListOffsetsPartition;
 
 typedef struct ListOffsetsRequest_ListOffsetsTopic {
@@ -24,26 +26,32 @@ typedef struct ListOffsetsRequest_ListOffsetsTopic {
 
 typedef struct ListOffsetsRequest {
     int32_t ReplicaId;
-    int8_t IsolationLevel;
+    int8_t IsolationLevel; /* v2+ */
     ListOffsetsRequest_ListOffsetsTopic *Topics;
     int32_t Topics_count; /* -1: null */
-    int32_t TimeoutMs;
+    int32_t TimeoutMs; /* v10; ignorable */
 } ListOffsetsRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void ListOffsetsRequest_ListOffsetsPartition_init(ListOffsetsRequest_ListOffsetsPartition *m);
 void ListOffsetsRequest_ListOffsetsTopic_init(ListOffsetsRequest_ListOffsetsTopic *m);
 void ListOffsetsRequest_init(ListOffsetsRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-10. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int ListOffsetsRequest_decode(ListOffsetsRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes ListOffsetsRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t ListOffsetsRequest_size(const ListOffsetsRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int ListOffsetsRequest_encode(const ListOffsetsRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,62 +9,70 @@
 #define METADATARESPONSE_FIRST_FLEXIBLE_VERSION 9
 #define METADATARESPONSE_API_KEY 3
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct MetadataResponse_MetadataResponseBroker {
     int32_t NodeId;
     lode_str_t Host;
     int32_t Port;
-    lode_str_t Rack;
+    lode_str_t Rack; /* v1+; nullable; ignorable */
 } MetadataResponse_MetadataResponseBroker;
 
 typedef struct MetadataResponse_MetadataResponsePartition {
     int16_t ErrorCode;
     int32_t PartitionIndex;
     int32_t LeaderId;
-    int32_t LeaderEpoch;
+    int32_t LeaderEpoch; /* v7+; ignorable */
     int32_t *ReplicaNodes;
     int32_t ReplicaNodes_count; /* -1: null */
     int32_t *IsrNodes;
     int32_t IsrNodes_count; /* -1: null */
-    int32_t *OfflineReplicas;
+    int32_t *OfflineReplicas; /* v5+; ignorable */
     int32_t OfflineReplicas_count; /* -1: null */
 } MetadataResponse_MetadataResponsePartition;
 
 typedef struct MetadataResponse_MetadataResponseTopic {
     int16_t ErrorCode;
-    lode_str_t Name;
-    lode_uuid_t TopicId;
-    bool IsInternal;
+    lode_str_t Name; /* nullable v12 */
+    lode_uuid_t TopicId; /* v10+; ignorable */
+    bool IsInternal; /* v1+; ignorable */
     MetadataResponse_MetadataResponsePartition *Partitions;
     int32_t Partitions_count; /* -1: null */
-    int32_t TopicAuthorizedOperations;
+    int32_t TopicAuthorizedOperations; /* v8+ */
 } MetadataResponse_MetadataResponseTopic;
 
 typedef struct MetadataResponse {
-    int32_t ThrottleTimeMs;
+    int32_t ThrottleTimeMs; /* v3+; ignorable */
     MetadataResponse_MetadataResponseBroker *Brokers;
     int32_t Brokers_count; /* -1: null */
-    lode_str_t ClusterId;
-    int32_t ControllerId;
+    lode_str_t ClusterId; /* v2+; nullable; ignorable */
+    int32_t ControllerId; /* v1+; ignorable */
     MetadataResponse_MetadataResponseTopic *Topics;
     int32_t Topics_count; /* -1: null */
-    int32_t ClusterAuthorizedOperations;
+    int32_t ClusterAuthorizedOperations; /* v8-10 */
 } MetadataResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void MetadataResponse_MetadataResponseBroker_init(MetadataResponse_MetadataResponseBroker *m);
 void MetadataResponse_MetadataResponsePartition_init(MetadataResponse_MetadataResponsePartition *m);
 void MetadataResponse_MetadataResponseTopic_init(MetadataResponse_MetadataResponseTopic *m);
 void MetadataResponse_init(MetadataResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-12. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int MetadataResponse_decode(MetadataResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes MetadataResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t MetadataResponse_size(const MetadataResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int MetadataResponse_encode(const MetadataResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,12 +9,14 @@
 #define OFFSETCOMMITREQUEST_FIRST_FLEXIBLE_VERSION 8
 #define OFFSETCOMMITREQUEST_API_KEY 8
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct OffsetCommitRequest_OffsetCommitRequestPartition {
     int32_t PartitionIndex;
     int64_t CommittedOffset;
-    int32_t CommittedLeaderEpoch;
-    int64_t CommitTimestamp;
-    lode_str_t CommittedMetadata;
+    int32_t CommittedLeaderEpoch; /* v6+; ignorable */
+    int64_t CommitTimestamp; /* v1 */
+    lode_str_t CommittedMetadata; /* nullable */
 } OffsetCommitRequest_OffsetCommitRequestPartition;
 
 typedef struct OffsetCommitRequest_OffsetCommitRequestTopic {
@@ -25,28 +27,34 @@ typedef struct OffsetCommitRequest_OffsetCommitRequestTopic {
 
 typedef struct OffsetCommitRequest {
     lode_str_t GroupId;
-    int32_t GenerationIdOrMemberEpoch;
-    lode_str_t MemberId;
-    lode_str_t GroupInstanceId;
-    int64_t RetentionTimeMs;
+    int32_t GenerationIdOrMemberEpoch; /* v1+; ignorable */
+    lode_str_t MemberId; /* v1+; ignorable */
+    lode_str_t GroupInstanceId; /* v7+; nullable */
+    int64_t RetentionTimeMs; /* v2-4; ignorable */
     OffsetCommitRequest_OffsetCommitRequestTopic *Topics;
     int32_t Topics_count; /* -1: null */
 } OffsetCommitRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void OffsetCommitRequest_OffsetCommitRequestPartition_init(OffsetCommitRequest_OffsetCommitRequestPartition *m);
 void OffsetCommitRequest_OffsetCommitRequestTopic_init(OffsetCommitRequest_OffsetCommitRequestTopic *m);
 void OffsetCommitRequest_init(OffsetCommitRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-9. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int OffsetCommitRequest_decode(OffsetCommitRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes OffsetCommitRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t OffsetCommitRequest_size(const OffsetCommitRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int OffsetCommitRequest_encode(const OffsetCommitRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

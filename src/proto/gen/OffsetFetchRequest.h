@@ -9,50 +9,58 @@
 #define OFFSETFETCHREQUEST_FIRST_FLEXIBLE_VERSION 6
 #define OFFSETFETCHREQUEST_API_KEY 9
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct OffsetFetchRequest_OffsetFetchRequestTopic {
-    lode_str_t Name;
-    int32_t *PartitionIndexes;
+    lode_str_t Name; /* v0-7 */
+    int32_t *PartitionIndexes; /* v0-7 */
     int32_t PartitionIndexes_count; /* -1: null */
 } OffsetFetchRequest_OffsetFetchRequestTopic;
 
 typedef struct OffsetFetchRequest_OffsetFetchRequestTopics {
-    lode_str_t Name;
-    int32_t *PartitionIndexes;
+    lode_str_t Name; /* v8+ */
+    int32_t *PartitionIndexes; /* v8+ */
     int32_t PartitionIndexes_count; /* -1: null */
 } OffsetFetchRequest_OffsetFetchRequestTopics;
 
 typedef struct OffsetFetchRequest_OffsetFetchRequestGroup {
-    lode_str_t GroupId;
-    lode_str_t MemberId;
-    int32_t MemberEpoch;
-    OffsetFetchRequest_OffsetFetchRequestTopics *Topics;
+    lode_str_t GroupId; /* v8+ */
+    lode_str_t MemberId; /* v9; nullable; ignorable */
+    int32_t MemberEpoch; /* v9; ignorable */
+    OffsetFetchRequest_OffsetFetchRequestTopics *Topics; /* v8+; nullable */
     int32_t Topics_count; /* -1: null */
 } OffsetFetchRequest_OffsetFetchRequestGroup;
 
 typedef struct OffsetFetchRequest {
-    lode_str_t GroupId;
-    OffsetFetchRequest_OffsetFetchRequestTopic *Topics;
+    lode_str_t GroupId; /* v0-7 */
+    OffsetFetchRequest_OffsetFetchRequestTopic *Topics; /* v0-7; nullable v2-7 */
     int32_t Topics_count; /* -1: null */
-    OffsetFetchRequest_OffsetFetchRequestGroup *Groups;
+    OffsetFetchRequest_OffsetFetchRequestGroup *Groups; /* v8+ */
     int32_t Groups_count; /* -1: null */
-    bool RequireStable;
+    bool RequireStable; /* v7+ */
 } OffsetFetchRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void OffsetFetchRequest_OffsetFetchRequestTopic_init(OffsetFetchRequest_OffsetFetchRequestTopic *m);
 void OffsetFetchRequest_OffsetFetchRequestTopics_init(OffsetFetchRequest_OffsetFetchRequestTopics *m);
 void OffsetFetchRequest_OffsetFetchRequestGroup_init(OffsetFetchRequest_OffsetFetchRequestGroup *m);
 void OffsetFetchRequest_init(OffsetFetchRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-9. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int OffsetFetchRequest_decode(OffsetFetchRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes OffsetFetchRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t OffsetFetchRequest_size(const OffsetFetchRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int OffsetFetchRequest_encode(const OffsetFetchRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,67 +9,75 @@
 #define OFFSETFETCHRESPONSE_FIRST_FLEXIBLE_VERSION 6
 #define OFFSETFETCHRESPONSE_API_KEY 9
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct OffsetFetchResponse_OffsetFetchResponsePartition {
-    int32_t PartitionIndex;
-    int64_t CommittedOffset;
-    int32_t CommittedLeaderEpoch;
-    lode_str_t Metadata;
-    int16_t ErrorCode;
+    int32_t PartitionIndex; /* v0-7 */
+    int64_t CommittedOffset; /* v0-7 */
+    int32_t CommittedLeaderEpoch; /* v5-7; ignorable */
+    lode_str_t Metadata; /* v0-7; nullable */
+    int16_t ErrorCode; /* v0-7 */
 } OffsetFetchResponse_OffsetFetchResponsePartition;
 
 typedef struct OffsetFetchResponse_OffsetFetchResponseTopic {
-    lode_str_t Name;
-    OffsetFetchResponse_OffsetFetchResponsePartition *Partitions;
+    lode_str_t Name; /* v0-7 */
+    OffsetFetchResponse_OffsetFetchResponsePartition *Partitions; /* v0-7 */
     int32_t Partitions_count; /* -1: null */
 } OffsetFetchResponse_OffsetFetchResponseTopic;
 
 typedef struct OffsetFetchResponse_OffsetFetchResponsePartitions {
-    int32_t PartitionIndex;
-    int64_t CommittedOffset;
-    int32_t CommittedLeaderEpoch;
-    lode_str_t Metadata;
-    int16_t ErrorCode;
+    int32_t PartitionIndex; /* v8+ */
+    int64_t CommittedOffset; /* v8+ */
+    int32_t CommittedLeaderEpoch; /* v8+; ignorable */
+    lode_str_t Metadata; /* v8+; nullable */
+    int16_t ErrorCode; /* v8+ */
 } OffsetFetchResponse_OffsetFetchResponsePartitions;
 
 typedef struct OffsetFetchResponse_OffsetFetchResponseTopics {
-    lode_str_t Name;
-    OffsetFetchResponse_OffsetFetchResponsePartitions *Partitions;
+    lode_str_t Name; /* v8+ */
+    OffsetFetchResponse_OffsetFetchResponsePartitions *Partitions; /* v8+ */
     int32_t Partitions_count; /* -1: null */
 } OffsetFetchResponse_OffsetFetchResponseTopics;
 
 typedef struct OffsetFetchResponse_OffsetFetchResponseGroup {
-    lode_str_t GroupId;
-    OffsetFetchResponse_OffsetFetchResponseTopics *Topics;
+    lode_str_t GroupId; /* v8+ */
+    OffsetFetchResponse_OffsetFetchResponseTopics *Topics; /* v8+ */
     int32_t Topics_count; /* -1: null */
-    int16_t ErrorCode;
+    int16_t ErrorCode; /* v8+ */
 } OffsetFetchResponse_OffsetFetchResponseGroup;
 
 typedef struct OffsetFetchResponse {
-    int32_t ThrottleTimeMs;
-    OffsetFetchResponse_OffsetFetchResponseTopic *Topics;
+    int32_t ThrottleTimeMs; /* v3+; ignorable */
+    OffsetFetchResponse_OffsetFetchResponseTopic *Topics; /* v0-7 */
     int32_t Topics_count; /* -1: null */
-    int16_t ErrorCode;
-    OffsetFetchResponse_OffsetFetchResponseGroup *Groups;
+    int16_t ErrorCode; /* v2-7; ignorable */
+    OffsetFetchResponse_OffsetFetchResponseGroup *Groups; /* v8+ */
     int32_t Groups_count; /* -1: null */
 } OffsetFetchResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void OffsetFetchResponse_OffsetFetchResponsePartition_init(OffsetFetchResponse_OffsetFetchResponsePartition *m);
 void OffsetFetchResponse_OffsetFetchResponseTopic_init(OffsetFetchResponse_OffsetFetchResponseTopic *m);
 void OffsetFetchResponse_OffsetFetchResponsePartitions_init(OffsetFetchResponse_OffsetFetchResponsePartitions *m);
 void OffsetFetchResponse_OffsetFetchResponseTopics_init(OffsetFetchResponse_OffsetFetchResponseTopics *m);
 void OffsetFetchResponse_OffsetFetchResponseGroup_init(OffsetFetchResponse_OffsetFetchResponseGroup *m);
 void OffsetFetchResponse_init(OffsetFetchResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-9. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int OffsetFetchResponse_decode(OffsetFetchResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes OffsetFetchResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t OffsetFetchResponse_size(const OffsetFetchResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int OffsetFetchResponse_encode(const OffsetFetchResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,39 +9,47 @@
 #define PARTITIONCHANGERECORD_FIRST_FLEXIBLE_VERSION 0
 #define PARTITIONCHANGERECORD_API_KEY 5
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct PartitionChangeRecord {
     int32_t PartitionId;
     lode_uuid_t TopicId;
-    int32_t *Isr;
+    int32_t *Isr; /* nullable; tag 0 v0+ */
     int32_t Isr_count; /* -1: null */
-    int32_t Leader;
-    int32_t *Replicas;
+    int32_t Leader; /* tag 1 v0+ */
+    int32_t *Replicas; /* nullable; tag 2 v0+ */
     int32_t Replicas_count; /* -1: null */
-    int32_t *RemovingReplicas;
+    int32_t *RemovingReplicas; /* nullable; tag 3 v0+ */
     int32_t RemovingReplicas_count; /* -1: null */
-    int32_t *AddingReplicas;
+    int32_t *AddingReplicas; /* nullable; tag 4 v0+ */
     int32_t AddingReplicas_count; /* -1: null */
-    int8_t LeaderRecoveryState;
-    lode_uuid_t *Directories;
+    int8_t LeaderRecoveryState; /* tag 5 v0+ */
+    lode_uuid_t *Directories; /* v1+; nullable; tag 8 v1+ */
     int32_t Directories_count; /* -1: null */
-    int32_t *EligibleLeaderReplicas;
+    int32_t *EligibleLeaderReplicas; /* v2; nullable; tag 6 v2 */
     int32_t EligibleLeaderReplicas_count; /* -1: null */
-    int32_t *LastKnownElr;
+    int32_t *LastKnownElr; /* v2; nullable; tag 7 v2 */
     int32_t LastKnownElr_count; /* -1: null */
 } PartitionChangeRecord;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void PartitionChangeRecord_init(PartitionChangeRecord *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-2. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int PartitionChangeRecord_decode(PartitionChangeRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes PartitionChangeRecord_encode writes for version v (0 for a
+ * version out of range). */
 size_t PartitionChangeRecord_size(const PartitionChangeRecord *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int PartitionChangeRecord_encode(const PartitionChangeRecord *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,26 +9,28 @@
 #define PRODUCERESPONSE_FIRST_FLEXIBLE_VERSION 9
 #define PRODUCERESPONSE_API_KEY 0
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct ProduceResponse_BatchIndexAndErrorMessage {
-    int32_t BatchIndex;
-    lode_str_t BatchIndexErrorMessage;
+    int32_t BatchIndex; /* v8+ */
+    lode_str_t BatchIndexErrorMessage; /* v8+; nullable */
 } ProduceResponse_BatchIndexAndErrorMessage;
 
 typedef struct ProduceResponse_LeaderIdAndEpoch {
-    int32_t LeaderId;
-    int32_t LeaderEpoch;
+    int32_t LeaderId; /* v10+ */
+    int32_t LeaderEpoch; /* v10+ */
 } ProduceResponse_LeaderIdAndEpoch;
 
 typedef struct ProduceResponse_PartitionProduceResponse {
     int32_t Index;
     int16_t ErrorCode;
     int64_t BaseOffset;
-    int64_t LogAppendTimeMs;
-    int64_t LogStartOffset;
-    ProduceResponse_BatchIndexAndErrorMessage *RecordErrors;
+    int64_t LogAppendTimeMs; /* v2+; ignorable */
+    int64_t LogStartOffset; /* v5+; ignorable */
+    ProduceResponse_BatchIndexAndErrorMessage *RecordErrors; /* v8+; ignorable */
     int32_t RecordErrors_count; /* -1: null */
-    lode_str_t ErrorMessage;
-    ProduceResponse_LeaderIdAndEpoch CurrentLeader;
+    lode_str_t ErrorMessage; /* v8+; nullable; ignorable */
+    ProduceResponse_LeaderIdAndEpoch CurrentLeader; /* v10+; tag 0 v10+ */
 } ProduceResponse_PartitionProduceResponse;
 
 typedef struct ProduceResponse_TopicProduceResponse {
@@ -38,37 +40,43 @@ typedef struct ProduceResponse_TopicProduceResponse {
 } ProduceResponse_TopicProduceResponse;
 
 typedef struct ProduceResponse_NodeEndpoint {
-    int32_t NodeId;
-    lode_str_t Host;
-    int32_t Port;
-    lode_str_t Rack;
+    int32_t NodeId; /* v10+ */
+    lode_str_t Host; /* v10+ */
+    int32_t Port; /* v10+ */
+    lode_str_t Rack; /* v10+; nullable */
 } ProduceResponse_NodeEndpoint;
 
 typedef struct ProduceResponse {
     ProduceResponse_TopicProduceResponse *Responses;
     int32_t Responses_count; /* -1: null */
-    int32_t ThrottleTimeMs;
-    ProduceResponse_NodeEndpoint *NodeEndpoints;
+    int32_t ThrottleTimeMs; /* v1+; ignorable */
+    ProduceResponse_NodeEndpoint *NodeEndpoints; /* v10+; tag 0 v10+ */
     int32_t NodeEndpoints_count; /* -1: null */
 } ProduceResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void ProduceResponse_BatchIndexAndErrorMessage_init(ProduceResponse_BatchIndexAndErrorMessage *m);
 void ProduceResponse_LeaderIdAndEpoch_init(ProduceResponse_LeaderIdAndEpoch *m);
 void ProduceResponse_PartitionProduceResponse_init(ProduceResponse_PartitionProduceResponse *m);
 void ProduceResponse_TopicProduceResponse_init(ProduceResponse_TopicProduceResponse *m);
 void ProduceResponse_NodeEndpoint_init(ProduceResponse_NodeEndpoint *m);
 void ProduceResponse_init(ProduceResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-11. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int ProduceResponse_decode(ProduceResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes ProduceResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t ProduceResponse_size(const ProduceResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int ProduceResponse_encode(const ProduceResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,6 +9,8 @@
 #define REGISTERBROKERRECORD_FIRST_FLEXIBLE_VERSION 0
 #define REGISTERBROKERRECORD_API_KEY 0
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct RegisterBrokerRecord_BrokerEndpoint {
     lode_str_t Name;
     lode_str_t Host;
@@ -24,34 +26,40 @@ typedef struct RegisterBrokerRecord_BrokerFeature {
 
 typedef struct RegisterBrokerRecord {
     int32_t BrokerId;
-    bool IsMigratingZkBroker;
+    bool IsMigratingZkBroker; /* v2+ */
     lode_uuid_t IncarnationId;
     int64_t BrokerEpoch;
     RegisterBrokerRecord_BrokerEndpoint *EndPoints;
     int32_t EndPoints_count; /* -1: null */
     RegisterBrokerRecord_BrokerFeature *Features;
     int32_t Features_count; /* -1: null */
-    lode_str_t Rack;
+    lode_str_t Rack; /* nullable */
     bool Fenced;
-    bool InControlledShutdown;
-    lode_uuid_t *LogDirs;
+    bool InControlledShutdown; /* v1+ */
+    lode_uuid_t *LogDirs; /* v3; tag 0 v3 */
     int32_t LogDirs_count; /* -1: null */
 } RegisterBrokerRecord;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void RegisterBrokerRecord_BrokerEndpoint_init(RegisterBrokerRecord_BrokerEndpoint *m);
 void RegisterBrokerRecord_BrokerFeature_init(RegisterBrokerRecord_BrokerFeature *m);
 void RegisterBrokerRecord_init(RegisterBrokerRecord *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-3. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int RegisterBrokerRecord_decode(RegisterBrokerRecord *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes RegisterBrokerRecord_encode writes for version v (0 for a
+ * version out of range). */
 size_t RegisterBrokerRecord_size(const RegisterBrokerRecord *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int RegisterBrokerRecord_encode(const RegisterBrokerRecord *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,6 +9,8 @@
 #define SHAREACKNOWLEDGERESPONSE_FIRST_FLEXIBLE_VERSION 0
 #define SHAREACKNOWLEDGERESPONSE_API_KEY 79
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct ShareAcknowledgeResponse_LeaderIdAndEpoch {
     int32_t LeaderId;
     int32_t LeaderEpoch;
@@ -17,7 +19,7 @@ typedef struct ShareAcknowledgeResponse_LeaderIdAndEpoch {
 typedef struct ShareAcknowledgeResponse_PartitionData {
     int32_t PartitionIndex;
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t ErrorMessage; /* nullable */
     ShareAcknowledgeResponse_LeaderIdAndEpoch CurrentLeader;
 } ShareAcknowledgeResponse_PartitionData;
 
@@ -31,35 +33,41 @@ typedef struct ShareAcknowledgeResponse_NodeEndpoint {
     int32_t NodeId;
     lode_str_t Host;
     int32_t Port;
-    lode_str_t Rack;
+    lode_str_t Rack; /* nullable */
 } ShareAcknowledgeResponse_NodeEndpoint;
 
 typedef struct ShareAcknowledgeResponse {
     int32_t ThrottleTimeMs;
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t ErrorMessage; /* nullable */
     ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse *Responses;
     int32_t Responses_count; /* -1: null */
     ShareAcknowledgeResponse_NodeEndpoint *NodeEndpoints;
     int32_t NodeEndpoints_count; /* -1: null */
 } ShareAcknowledgeResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void ShareAcknowledgeResponse_LeaderIdAndEpoch_init(ShareAcknowledgeResponse_LeaderIdAndEpoch *m);
 void ShareAcknowledgeResponse_PartitionData_init(ShareAcknowledgeResponse_PartitionData *m);
 void ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse_init(ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse *m);
 void ShareAcknowledgeResponse_NodeEndpoint_init(ShareAcknowledgeResponse_NodeEndpoint *m);
 void ShareAcknowledgeResponse_init(ShareAcknowledgeResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-0. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int ShareAcknowledgeResponse_decode(ShareAcknowledgeResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes ShareAcknowledgeResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t ShareAcknowledgeResponse_size(const ShareAcknowledgeResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int ShareAcknowledgeResponse_encode(const ShareAcknowledgeResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

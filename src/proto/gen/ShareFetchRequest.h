@@ -9,6 +9,8 @@
 #define SHAREFETCHREQUEST_FIRST_FLEXIBLE_VERSION 0
 #define SHAREFETCHREQUEST_API_KEY 78
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct ShareFetchRequest_AcknowledgementBatch {
     int64_t FirstOffset;
     int64_t LastOffset;
@@ -36,8 +38,8 @@ typedef struct ShareFetchRequest_ForgottenTopic {
 } ShareFetchRequest_ForgottenTopic;
 
 typedef struct ShareFetchRequest {
-    lode_str_t GroupId;
-    lode_str_t MemberId;
+    lode_str_t GroupId; /* nullable */
+    lode_str_t MemberId; /* nullable */
     int32_t ShareSessionEpoch;
     int32_t MaxWaitMs;
     int32_t MinBytes;
@@ -48,22 +50,28 @@ typedef struct ShareFetchRequest {
     int32_t ForgottenTopicsData_count; /* -1: null */
 } ShareFetchRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void ShareFetchRequest_AcknowledgementBatch_init(ShareFetchRequest_AcknowledgementBatch *m);
 void ShareFetchRequest_FetchPartition_init(ShareFetchRequest_FetchPartition *m);
 void ShareFetchRequest_FetchTopic_init(ShareFetchRequest_FetchTopic *m);
 void ShareFetchRequest_ForgottenTopic_init(ShareFetchRequest_ForgottenTopic *m);
 void ShareFetchRequest_init(ShareFetchRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-0. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int ShareFetchRequest_decode(ShareFetchRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes ShareFetchRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t ShareFetchRequest_size(const ShareFetchRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int ShareFetchRequest_encode(const ShareFetchRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,6 +9,8 @@
 #define SHAREFETCHRESPONSE_FIRST_FLEXIBLE_VERSION 0
 #define SHAREFETCHRESPONSE_API_KEY 78
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct ShareFetchResponse_LeaderIdAndEpoch {
     int32_t LeaderId;
     int32_t LeaderEpoch;
@@ -23,11 +25,11 @@ typedef struct ShareFetchResponse_AcquiredRecords {
 typedef struct ShareFetchResponse_PartitionData {
     int32_t PartitionIndex;
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t ErrorMessage; /* nullable */
     int16_t AcknowledgeErrorCode;
-    lode_str_t AcknowledgeErrorMessage;
+    lode_str_t AcknowledgeErrorMessage; /* nullable */
     ShareFetchResponse_LeaderIdAndEpoch CurrentLeader;
-    lode_bytes_t Records;
+    lode_bytes_t Records; /* nullable */
     ShareFetchResponse_AcquiredRecords *AcquiredRecords;
     int32_t AcquiredRecords_count; /* -1: null */
 } ShareFetchResponse_PartitionData;
@@ -42,36 +44,42 @@ typedef struct ShareFetchResponse_NodeEndpoint {
     int32_t NodeId;
     lode_str_t Host;
     int32_t Port;
-    lode_str_t Rack;
+    lode_str_t Rack; /* nullable */
 } ShareFetchResponse_NodeEndpoint;
 
 typedef struct ShareFetchResponse {
     int32_t ThrottleTimeMs;
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t ErrorMessage; /* nullable */
     ShareFetchResponse_ShareFetchableTopicResponse *Responses;
     int32_t Responses_count; /* -1: null */
     ShareFetchResponse_NodeEndpoint *NodeEndpoints;
     int32_t NodeEndpoints_count; /* -1: null */
 } ShareFetchResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void ShareFetchResponse_LeaderIdAndEpoch_init(ShareFetchResponse_LeaderIdAndEpoch *m);
 void ShareFetchResponse_AcquiredRecords_init(ShareFetchResponse_AcquiredRecords *m);
 void ShareFetchResponse_PartitionData_init(ShareFetchResponse_PartitionData *m);
 void ShareFetchResponse_ShareFetchableTopicResponse_init(ShareFetchResponse_ShareFetchableTopicResponse *m);
 void ShareFetchResponse_NodeEndpoint_init(ShareFetchResponse_NodeEndpoint *m);
 void ShareFetchResponse_init(ShareFetchResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-0. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int ShareFetchResponse_decode(ShareFetchResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes ShareFetchResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t ShareFetchResponse_size(const ShareFetchResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int ShareFetchResponse_encode(const ShareFetchResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,6 +9,8 @@
 #define SHAREGROUPDESCRIBERESPONSE_FIRST_FLEXIBLE_VERSION 0
 #define SHAREGROUPDESCRIBERESPONSE_API_KEY 77
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct ShareGroupDescribeResponse_TopicPartitions {
     lode_uuid_t TopicId;
     lode_str_t TopicName;
@@ -23,7 +25,7 @@ typedef struct ShareGroupDescribeResponse_Assignment {
 
 typedef struct ShareGroupDescribeResponse_Member {
     lode_str_t MemberId;
-    lode_str_t RackId;
+    lode_str_t RackId; /* nullable */
     int32_t MemberEpoch;
     lode_str_t ClientId;
     lode_str_t ClientHost;
@@ -34,7 +36,7 @@ typedef struct ShareGroupDescribeResponse_Member {
 
 typedef struct ShareGroupDescribeResponse_DescribedGroup {
     int16_t ErrorCode;
-    lode_str_t ErrorMessage;
+    lode_str_t ErrorMessage; /* nullable */
     lode_str_t GroupId;
     lode_str_t GroupState;
     int32_t GroupEpoch;
@@ -51,22 +53,28 @@ typedef struct ShareGroupDescribeResponse {
     int32_t Groups_count; /* -1: null */
 } ShareGroupDescribeResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void ShareGroupDescribeResponse_TopicPartitions_init(ShareGroupDescribeResponse_TopicPartitions *m);
 void ShareGroupDescribeResponse_Assignment_init(ShareGroupDescribeResponse_Assignment *m);
 void ShareGroupDescribeResponse_Member_init(ShareGroupDescribeResponse_Member *m);
 void ShareGroupDescribeResponse_DescribedGroup_init(ShareGroupDescribeResponse_DescribedGroup *m);
 void ShareGroupDescribeResponse_init(ShareGroupDescribeResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-0. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int ShareGroupDescribeResponse_decode(ShareGroupDescribeResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes ShareGroupDescribeResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t ShareGroupDescribeResponse_size(const ShareGroupDescribeResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int ShareGroupDescribeResponse_encode(const ShareGroupDescribeResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

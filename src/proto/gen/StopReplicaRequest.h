@@ -9,59 +9,67 @@
 #define STOPREPLICAREQUEST_FIRST_FLEXIBLE_VERSION 2
 #define STOPREPLICAREQUEST_API_KEY 5
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct StopReplicaRequest_StopReplicaPartitionV0 {
-    lode_str_t TopicName;
-    int32_t PartitionIndex;
+    lode_str_t TopicName; /* v0 */
+    int32_t PartitionIndex; /* v0 */
 } StopReplicaRequest_StopReplicaPartitionV0;
 
 typedef struct StopReplicaRequest_StopReplicaTopicV1 {
-    lode_str_t Name;
-    int32_t *PartitionIndexes;
+    lode_str_t Name; /* v1-2 */
+    int32_t *PartitionIndexes; /* v1-2 */
     int32_t PartitionIndexes_count; /* -1: null */
 } StopReplicaRequest_StopReplicaTopicV1;
 
 typedef struct StopReplicaRequest_StopReplicaPartitionState {
-    int32_t PartitionIndex;
-    int32_t LeaderEpoch;
-    bool DeletePartition;
+    int32_t PartitionIndex; /* v3+ */
+    int32_t LeaderEpoch; /* v3+ */
+    bool DeletePartition; /* v3+ */
 } StopReplicaRequest_StopReplicaPartitionState;
 
 typedef struct StopReplicaRequest_StopReplicaTopicState {
-    lode_str_t TopicName;
-    StopReplicaRequest_StopReplicaPartitionState *PartitionStates;
+    lode_str_t TopicName; /* v3+ */
+    StopReplicaRequest_StopReplicaPartitionState *PartitionStates; /* v3+ */
     int32_t PartitionStates_count; /* -1: null */
 } StopReplicaRequest_StopReplicaTopicState;
 
 typedef struct StopReplicaRequest {
     int32_t ControllerId;
-    bool isKRaftController;
+    bool isKRaftController; /* v4 */
     int32_t ControllerEpoch;
-    int64_t BrokerEpoch;
-    bool DeletePartitions;
-    StopReplicaRequest_StopReplicaPartitionV0 *UngroupedPartitions;
+    int64_t BrokerEpoch; /* v1+; ignorable */
+    bool DeletePartitions; /* v0-2 */
+    StopReplicaRequest_StopReplicaPartitionV0 *UngroupedPartitions; /* v0 */
     int32_t UngroupedPartitions_count; /* -1: null */
-    StopReplicaRequest_StopReplicaTopicV1 *Topics;
+    StopReplicaRequest_StopReplicaTopicV1 *Topics; /* v1-2 */
     int32_t Topics_count; /* -1: null */
-    StopReplicaRequest_StopReplicaTopicState *TopicStates;
+    StopReplicaRequest_StopReplicaTopicState *TopicStates; /* v3+ */
     int32_t TopicStates_count; /* -1: null */
 } StopReplicaRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void StopReplicaRequest_StopReplicaPartitionV0_init(StopReplicaRequest_StopReplicaPartitionV0 *m);
 void StopReplicaRequest_StopReplicaTopicV1_init(StopReplicaRequest_StopReplicaTopicV1 *m);
 void StopReplicaRequest_StopReplicaPartitionState_init(StopReplicaRequest_StopReplicaPartitionState *m);
 void StopReplicaRequest_StopReplicaTopicState_init(StopReplicaRequest_StopReplicaTopicState *m);
 void StopReplicaRequest_init(StopReplicaRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-4. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int StopReplicaRequest_decode(StopReplicaRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes StopReplicaRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t StopReplicaRequest_size(const StopReplicaRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int StopReplicaRequest_encode(const StopReplicaRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

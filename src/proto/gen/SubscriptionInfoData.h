@@ -8,63 +8,71 @@
 #define SUBSCRIPTIONINFODATA_MAX_VERSION 11
 #define SUBSCRIPTIONINFODATA_FIRST_FLEXIBLE_VERSION (-1)
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct SubscriptionInfoData_TaskId {
-    int32_t topicGroupId;
-    int32_t partition;
+    int32_t topicGroupId; /* v1-6 */
+    int32_t partition; /* v1-6 */
 } SubscriptionInfoData_TaskId;
 
 typedef struct SubscriptionInfoData_PartitionToOffsetSum {
-    int32_t partition;
-    int64_t offsetSum;
+    int32_t partition; /* v7-9 */
+    int64_t offsetSum; /* v7-9 */
 } SubscriptionInfoData_PartitionToOffsetSum;
 
 typedef struct SubscriptionInfoData_TaskOffsetSum {
-    int32_t topicGroupId;
-    int32_t partition;
-    int64_t offsetSum;
-    lode_str_t namedTopology;
-    SubscriptionInfoData_PartitionToOffsetSum *partitionToOffsetSum;
+    int32_t topicGroupId; /* v7+ */
+    int32_t partition; /* v10+ */
+    int64_t offsetSum; /* v10+ */
+    lode_str_t namedTopology; /* v10+; nullable */
+    SubscriptionInfoData_PartitionToOffsetSum *partitionToOffsetSum; /* v7-9 */
     int32_t partitionToOffsetSum_count; /* -1: null */
 } SubscriptionInfoData_TaskOffsetSum;
 
 typedef struct SubscriptionInfoData_ClientTag {
-    lode_bytes_t key;
-    lode_bytes_t value;
+    lode_bytes_t key; /* v11 */
+    lode_bytes_t value; /* v11 */
 } SubscriptionInfoData_ClientTag;
 
 typedef struct SubscriptionInfoData {
     int32_t version;
-    int32_t latestSupportedVersion;
+    int32_t latestSupportedVersion; /* v3+ */
     lode_uuid_t processId;
-    SubscriptionInfoData_TaskId *prevTasks;
+    SubscriptionInfoData_TaskId *prevTasks; /* v1-6 */
     int32_t prevTasks_count; /* -1: null */
-    SubscriptionInfoData_TaskId *standbyTasks;
+    SubscriptionInfoData_TaskId *standbyTasks; /* v1-6 */
     int32_t standbyTasks_count; /* -1: null */
-    lode_bytes_t userEndPoint;
-    SubscriptionInfoData_TaskOffsetSum *taskOffsetSums;
+    lode_bytes_t userEndPoint; /* v2+ */
+    SubscriptionInfoData_TaskOffsetSum *taskOffsetSums; /* v7+ */
     int32_t taskOffsetSums_count; /* -1: null */
-    int8_t uniqueField;
-    int32_t errorCode;
-    SubscriptionInfoData_ClientTag *clientTags;
+    int8_t uniqueField; /* v8+ */
+    int32_t errorCode; /* v9+ */
+    SubscriptionInfoData_ClientTag *clientTags; /* v11 */
     int32_t clientTags_count; /* -1: null */
 } SubscriptionInfoData;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void SubscriptionInfoData_TaskId_init(SubscriptionInfoData_TaskId *m);
 void SubscriptionInfoData_PartitionToOffsetSum_init(SubscriptionInfoData_PartitionToOffsetSum *m);
 void SubscriptionInfoData_TaskOffsetSum_init(SubscriptionInfoData_TaskOffsetSum *m);
 void SubscriptionInfoData_ClientTag_init(SubscriptionInfoData_ClientTag *m);
 void SubscriptionInfoData_init(SubscriptionInfoData *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 1-11. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int SubscriptionInfoData_decode(SubscriptionInfoData *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes SubscriptionInfoData_encode writes for version v (0 for a
+ * version out of range). */
 size_t SubscriptionInfoData_size(const SubscriptionInfoData *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int SubscriptionInfoData_encode(const SubscriptionInfoData *m, int16_t v, lode_buf_t *out);
 
 #endif

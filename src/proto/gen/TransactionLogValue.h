@@ -8,6 +8,8 @@
 #define TRANSACTIONLOGVALUE_MAX_VERSION 1
 #define TRANSACTIONLOGVALUE_FIRST_FLEXIBLE_VERSION 1
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct TransactionLogValue_PartitionsSchema {
     lode_str_t Topic;
     int32_t *PartitionIds;
@@ -16,31 +18,37 @@ typedef struct TransactionLogValue_PartitionsSchema {
 
 typedef struct TransactionLogValue {
     int64_t ProducerId;
-    int64_t PreviousProducerId;
-    int64_t NextProducerId;
+    int64_t PreviousProducerId; /* v1; tag 0 v1 */
+    int64_t NextProducerId; /* v1; tag 1 v1 */
     int16_t ProducerEpoch;
     int32_t TransactionTimeoutMs;
     int8_t TransactionStatus;
-    TransactionLogValue_PartitionsSchema *TransactionPartitions;
+    TransactionLogValue_PartitionsSchema *TransactionPartitions; /* nullable */
     int32_t TransactionPartitions_count; /* -1: null */
     int64_t TransactionLastUpdateTimestampMs;
     int64_t TransactionStartTimestampMs;
-    int16_t ClientTransactionVersion;
+    int16_t ClientTransactionVersion; /* v1; tag 2 v1 */
 } TransactionLogValue;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void TransactionLogValue_PartitionsSchema_init(TransactionLogValue_PartitionsSchema *m);
 void TransactionLogValue_init(TransactionLogValue *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-1. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int TransactionLogValue_decode(TransactionLogValue *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes TransactionLogValue_encode writes for version v (0 for a
+ * version out of range). */
 size_t TransactionLogValue_size(const TransactionLogValue *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int TransactionLogValue_encode(const TransactionLogValue *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,11 +9,13 @@
 #define TXNOFFSETCOMMITREQUEST_FIRST_FLEXIBLE_VERSION 3
 #define TXNOFFSETCOMMITREQUEST_API_KEY 28
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition {
     int32_t PartitionIndex;
     int64_t CommittedOffset;
-    int32_t CommittedLeaderEpoch;
-    lode_str_t CommittedMetadata;
+    int32_t CommittedLeaderEpoch; /* v2+; ignorable */
+    lode_str_t CommittedMetadata; /* nullable */
 } TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition;
 
 typedef struct TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
@@ -27,27 +29,33 @@ typedef struct TxnOffsetCommitRequest {
     lode_str_t GroupId;
     int64_t ProducerId;
     int16_t ProducerEpoch;
-    int32_t GenerationId;
-    lode_str_t MemberId;
-    lode_str_t GroupInstanceId;
+    int32_t GenerationId; /* v3+ */
+    lode_str_t MemberId; /* v3+ */
+    lode_str_t GroupInstanceId; /* v3+; nullable */
     TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic *Topics;
     int32_t Topics_count; /* -1: null */
 } TxnOffsetCommitRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition_init(TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition *m);
 void TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic_init(TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic *m);
 void TxnOffsetCommitRequest_init(TxnOffsetCommitRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-4. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int TxnOffsetCommitRequest_decode(TxnOffsetCommitRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes TxnOffsetCommitRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t TxnOffsetCommitRequest_size(const TxnOffsetCommitRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int TxnOffsetCommitRequest_encode(const TxnOffsetCommitRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

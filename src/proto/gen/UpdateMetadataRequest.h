@@ -9,8 +9,10 @@
 #define UPDATEMETADATAREQUEST_FIRST_FLEXIBLE_VERSION 6
 #define UPDATEMETADATAREQUEST_API_KEY 6
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct UpdateMetadataRequest_UpdateMetadataPartitionState {
-    lode_str_t TopicName;
+    lode_str_t TopicName; /* v0-4; ignorable */
     int32_t PartitionIndex;
     int32_t ControllerEpoch;
     int32_t Leader;
@@ -20,63 +22,69 @@ typedef struct UpdateMetadataRequest_UpdateMetadataPartitionState {
     int32_t ZkVersion;
     int32_t *Replicas;
     int32_t Replicas_count; /* -1: null */
-    int32_t *OfflineReplicas;
+    int32_t *OfflineReplicas; /* v4+; ignorable */
     int32_t OfflineReplicas_count; /* -1: null */
 } UpdateMetadataRequest_UpdateMetadataPartitionState;
 
 typedef struct UpdateMetadataRequest_UpdateMetadataTopicState {
-    lode_str_t TopicName;
-    lode_uuid_t TopicId;
-    UpdateMetadataRequest_UpdateMetadataPartitionState *PartitionStates;
+    lode_str_t TopicName; /* v5+ */
+    lode_uuid_t TopicId; /* v7+; ignorable */
+    UpdateMetadataRequest_UpdateMetadataPartitionState *PartitionStates; /* v5+ */
     int32_t PartitionStates_count; /* -1: null */
 } UpdateMetadataRequest_UpdateMetadataTopicState;
 
 typedef struct UpdateMetadataRequest_UpdateMetadataEndpoint {
-    int32_t Port;
-    lode_str_t Host;
-    lode_str_t Listener;
-    int16_t SecurityProtocol;
+    int32_t Port; /* v1+ */
+    lode_str_t Host; /* v1+ */
+    lode_str_t Listener; /* v3+; ignorable */
+    int16_t SecurityProtocol; /* v1+ */
 } UpdateMetadataRequest_UpdateMetadataEndpoint;
 
 typedef struct UpdateMetadataRequest_UpdateMetadataBroker {
     int32_t Id;
-    lode_str_t V0Host;
-    int32_t V0Port;
-    UpdateMetadataRequest_UpdateMetadataEndpoint *Endpoints;
+    lode_str_t V0Host; /* v0; ignorable */
+    int32_t V0Port; /* v0; ignorable */
+    UpdateMetadataRequest_UpdateMetadataEndpoint *Endpoints; /* v1+; ignorable */
     int32_t Endpoints_count; /* -1: null */
-    lode_str_t Rack;
+    lode_str_t Rack; /* v2+; nullable; ignorable */
 } UpdateMetadataRequest_UpdateMetadataBroker;
 
 typedef struct UpdateMetadataRequest {
     int32_t ControllerId;
-    bool isKRaftController;
-    int8_t Type;
+    bool isKRaftController; /* v8 */
+    int8_t Type; /* v8; tag 0 v8 */
     int32_t ControllerEpoch;
-    int64_t BrokerEpoch;
-    UpdateMetadataRequest_UpdateMetadataPartitionState *UngroupedPartitionStates;
+    int64_t BrokerEpoch; /* v5+; ignorable */
+    UpdateMetadataRequest_UpdateMetadataPartitionState *UngroupedPartitionStates; /* v0-4 */
     int32_t UngroupedPartitionStates_count; /* -1: null */
-    UpdateMetadataRequest_UpdateMetadataTopicState *TopicStates;
+    UpdateMetadataRequest_UpdateMetadataTopicState *TopicStates; /* v5+ */
     int32_t TopicStates_count; /* -1: null */
     UpdateMetadataRequest_UpdateMetadataBroker *LiveBrokers;
     int32_t LiveBrokers_count; /* -1: null */
 } UpdateMetadataRequest;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void UpdateMetadataRequest_UpdateMetadataPartitionState_init(UpdateMetadataRequest_UpdateMetadataPartitionState *m);
 void UpdateMetadataRequest_UpdateMetadataTopicState_init(UpdateMetadataRequest_UpdateMetadataTopicState *m);
 void UpdateMetadataRequest_UpdateMetadataEndpoint_init(UpdateMetadataRequest_UpdateMetadataEndpoint *m);
 void UpdateMetadataRequest_UpdateMetadataBroker_init(UpdateMetadataRequest_UpdateMetadataBroker *m);
 void UpdateMetadataRequest_init(UpdateMetadataRequest *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-8. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int UpdateMetadataRequest_decode(UpdateMetadataRequest *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes UpdateMetadataRequest_encode writes for version v (0 for a
+ * version out of range). */
 size_t UpdateMetadataRequest_size(const UpdateMetadataRequest *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int UpdateMetadataRequest_encode(const UpdateMetadataRequest *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -9,6 +9,8 @@
 #define VOTERESPONSE_FIRST_FLEXIBLE_VERSION 0
 #define VOTERESPONSE_API_KEY 52
 
+/* Field comments give the versions a field exists in when not all, where
+ * it may be null, and its tag when it travels as a tagged field. */
 typedef struct VoteResponse_PartitionData {
     int32_t PartitionIndex;
     int16_t ErrorCode;
@@ -24,34 +26,40 @@ typedef struct VoteResponse_TopicData {
 } VoteResponse_TopicData;
 
 typedef struct VoteResponse_NodeEndpoint {
-    int32_t NodeId;
-    lode_str_t Host;
-    uint16_t Port;
+    int32_t NodeId; /* v1 */
+    lode_str_t Host; /* v1 */
+    uint16_t Port; /* v1 */
 } VoteResponse_NodeEndpoint;
 
 typedef struct VoteResponse {
     int16_t ErrorCode;
     VoteResponse_TopicData *Topics;
     int32_t Topics_count; /* -1: null */
-    VoteResponse_NodeEndpoint *NodeEndpoints;
+    VoteResponse_NodeEndpoint *NodeEndpoints; /* v1; tag 0 v1 */
     int32_t NodeEndpoints_count; /* -1: null */
 } VoteResponse;
 
-/* Set every field to its schema default (the message and each nested
- * struct, for building elements of arrays). */
+/* Sets every field to its schema default. Nested structs have their own
+ * init for callers that build arrays of them. */
 void VoteResponse_PartitionData_init(VoteResponse_PartitionData *m);
 void VoteResponse_TopicData_init(VoteResponse_TopicData *m);
 void VoteResponse_NodeEndpoint_init(VoteResponse_NodeEndpoint *m);
 void VoteResponse_init(VoteResponse *m);
-/* Decodes version v from r; arrays come from arena a, strings and bytes
- * point into r's buffer. 0, LODE_ETRUNC, LODE_ECORRUPT or LODE_EUNSUPPORTED. */
+
+/* Decodes version v from r into m (which is initialized first). Arrays
+ * and nullable structs come from arena a; strings and bytes point into
+ * r's buffer, which must outlive m. Returns 0, LODE_ETRUNC, LODE_ECORRUPT,
+ * or LODE_EUNSUPPORTED for a version outside 0-1. Never reads past r's
+ * end; array counts are checked against the bytes left before allocating. */
 int VoteResponse_decode(VoteResponse *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
-/* The exact encoded size at version v (after a successful check). */
+/* The exact number of bytes VoteResponse_encode writes for version v (0 for a
+ * version out of range). */
 size_t VoteResponse_size(const VoteResponse *m, int16_t v);
-/* Appends version v to out. LODE_EUNSUPPORTED when v is out of range or a
- * field the version lacks holds a non-default value that is not
- * ignorable; LODE_EINVAL when a non-nullable field is null. Nothing is
- * written on error. */
+/* Appends version v of m to out, reserving its size once. Returns
+ * LODE_EUNSUPPORTED when v is out of range or a field the version lacks
+ * holds a non-default value and is not ignorable (ignorable ones are
+ * dropped), LODE_EINVAL when a value cannot be written (a null where the
+ * version forbids it, a string over 32767 bytes). Writes nothing on error. */
 int VoteResponse_encode(const VoteResponse *m, int16_t v, lode_buf_t *out);
 
 #endif

@@ -4,19 +4,23 @@
 
 #include "proto/codec_rt.h"
 
-/* Generic entry points of one generated message type. */
+/* Generic entry points of one generated message type, for code that picks
+ * the type at run time (dispatch, record framing, fuzzers, tests). The
+ * function pointers take the message as void * and behave exactly like
+ * Foo_init / Foo_decode / Foo_size / Foo_encode. */
 typedef struct lode_msg_type {
     const char *name;
-    size_t size;              /* sizeof the C struct */
+    size_t size; /* sizeof the C struct */
     int16_t min_version, max_version;
-    int16_t first_flexible;   /* -1: never flexible */
+    int16_t first_flexible; /* -1: never flexible */
     void (*init)(void *m);
     int (*decode)(void *m, int16_t v, lode_reader_t *r, lode_arena_t *a);
     size_t (*size_of)(const void *m, int16_t v);
     int (*encode)(const void *m, int16_t v, lode_buf_t *out);
 } lode_msg_type_t;
 
-/* One API: its key, name and request/response types. */
+/* One API: its key, name, request and response types, and the listeners
+ * Kafka serves it on. */
 typedef struct lode_api_info {
     int16_t key;
     const char *name;
@@ -28,14 +32,40 @@ typedef struct lode_api_info {
 
 #define LODE_API_KEY_MAX 87
 
-/* The API with this key, or NULL. */
+/* The API with this key, or NULL (constant time). */
 const lode_api_info_t *lode_api_info(int16_t key);
+/* Every API, by increasing key. */
+extern const lode_api_info_t lode_apis[];
+extern const size_t lode_apis_count;
+
 /* Every message type (requests, responses, headers, records, data). */
 extern const lode_msg_type_t *const lode_msg_types[];
 extern const size_t lode_msg_types_count;
-/* KRaft metadata record types by their record type id (apiKey), or NULL. */
+
+/* KRaft metadata record types by their record type id (the schema's
+ * apiKey), or NULL. */
 const lode_msg_type_t *lode_metadata_record_type(int16_t type);
 
+/* Coordinators whose internal topics hold key/value records. */
+typedef enum lode_coord {
+    LODE_COORD_GROUP, /* __consumer_offsets */
+    LODE_COORD_TRANSACTION, /* __transaction_state */
+    LODE_COORD_SHARE, /* __share_group_state */
+} lode_coord_t;
+
+/* A coordinator record: the version a key starts with names the record
+ * type, which fixes the key and value schemas. */
+typedef struct lode_coord_record_type {
+    int16_t key_version;
+    const lode_msg_type_t *key;
+    const lode_msg_type_t *value;
+} lode_coord_record_type_t;
+
+/* The record type of a coordinator's key version, or NULL. */
+const lode_coord_record_type_t *lode_coord_record_type(lode_coord_t coord, int16_t key_version);
+
+extern const lode_msg_type_t lode_msg_AbortTransactionRecord;
+extern const lode_msg_type_t lode_msg_AccessControlEntryRecord;
 extern const lode_msg_type_t lode_msg_AddOffsetsToTxnRequest;
 extern const lode_msg_type_t lode_msg_AddOffsetsToTxnResponse;
 extern const lode_msg_type_t lode_msg_AddPartitionsToTxnRequest;
@@ -62,14 +92,30 @@ extern const lode_msg_type_t lode_msg_AssignReplicasToDirsRequest;
 extern const lode_msg_type_t lode_msg_AssignReplicasToDirsResponse;
 extern const lode_msg_type_t lode_msg_BeginQuorumEpochRequest;
 extern const lode_msg_type_t lode_msg_BeginQuorumEpochResponse;
+extern const lode_msg_type_t lode_msg_BeginTransactionRecord;
 extern const lode_msg_type_t lode_msg_BrokerHeartbeatRequest;
 extern const lode_msg_type_t lode_msg_BrokerHeartbeatResponse;
+extern const lode_msg_type_t lode_msg_BrokerRegistrationChangeRecord;
 extern const lode_msg_type_t lode_msg_BrokerRegistrationRequest;
 extern const lode_msg_type_t lode_msg_BrokerRegistrationResponse;
+extern const lode_msg_type_t lode_msg_ClientQuotaRecord;
+extern const lode_msg_type_t lode_msg_ConfigRecord;
+extern const lode_msg_type_t lode_msg_ConsumerGroupCurrentMemberAssignmentKey;
+extern const lode_msg_type_t lode_msg_ConsumerGroupCurrentMemberAssignmentValue;
 extern const lode_msg_type_t lode_msg_ConsumerGroupDescribeRequest;
 extern const lode_msg_type_t lode_msg_ConsumerGroupDescribeResponse;
 extern const lode_msg_type_t lode_msg_ConsumerGroupHeartbeatRequest;
 extern const lode_msg_type_t lode_msg_ConsumerGroupHeartbeatResponse;
+extern const lode_msg_type_t lode_msg_ConsumerGroupMemberMetadataKey;
+extern const lode_msg_type_t lode_msg_ConsumerGroupMemberMetadataValue;
+extern const lode_msg_type_t lode_msg_ConsumerGroupMetadataKey;
+extern const lode_msg_type_t lode_msg_ConsumerGroupMetadataValue;
+extern const lode_msg_type_t lode_msg_ConsumerGroupPartitionMetadataKey;
+extern const lode_msg_type_t lode_msg_ConsumerGroupPartitionMetadataValue;
+extern const lode_msg_type_t lode_msg_ConsumerGroupTargetAssignmentMemberKey;
+extern const lode_msg_type_t lode_msg_ConsumerGroupTargetAssignmentMemberValue;
+extern const lode_msg_type_t lode_msg_ConsumerGroupTargetAssignmentMetadataKey;
+extern const lode_msg_type_t lode_msg_ConsumerGroupTargetAssignmentMetadataValue;
 extern const lode_msg_type_t lode_msg_ConsumerProtocolAssignment;
 extern const lode_msg_type_t lode_msg_ConsumerProtocolSubscription;
 extern const lode_msg_type_t lode_msg_ControlledShutdownRequest;
@@ -85,6 +131,7 @@ extern const lode_msg_type_t lode_msg_CreatePartitionsResponse;
 extern const lode_msg_type_t lode_msg_CreateTopicsRequest;
 extern const lode_msg_type_t lode_msg_CreateTopicsResponse;
 extern const lode_msg_type_t lode_msg_DefaultPrincipalData;
+extern const lode_msg_type_t lode_msg_DelegationTokenRecord;
 extern const lode_msg_type_t lode_msg_DeleteAclsRequest;
 extern const lode_msg_type_t lode_msg_DeleteAclsResponse;
 extern const lode_msg_type_t lode_msg_DeleteGroupsRequest;
@@ -123,12 +170,15 @@ extern const lode_msg_type_t lode_msg_ElectLeadersRequest;
 extern const lode_msg_type_t lode_msg_ElectLeadersResponse;
 extern const lode_msg_type_t lode_msg_EndQuorumEpochRequest;
 extern const lode_msg_type_t lode_msg_EndQuorumEpochResponse;
+extern const lode_msg_type_t lode_msg_EndTransactionRecord;
 extern const lode_msg_type_t lode_msg_EndTxnRequest;
 extern const lode_msg_type_t lode_msg_EndTxnResponse;
 extern const lode_msg_type_t lode_msg_EnvelopeRequest;
 extern const lode_msg_type_t lode_msg_EnvelopeResponse;
 extern const lode_msg_type_t lode_msg_ExpireDelegationTokenRequest;
 extern const lode_msg_type_t lode_msg_ExpireDelegationTokenResponse;
+extern const lode_msg_type_t lode_msg_FeatureLevelRecord;
+extern const lode_msg_type_t lode_msg_FenceBrokerRecord;
 extern const lode_msg_type_t lode_msg_FetchRequest;
 extern const lode_msg_type_t lode_msg_FetchResponse;
 extern const lode_msg_type_t lode_msg_FetchSnapshotRequest;
@@ -137,6 +187,8 @@ extern const lode_msg_type_t lode_msg_FindCoordinatorRequest;
 extern const lode_msg_type_t lode_msg_FindCoordinatorResponse;
 extern const lode_msg_type_t lode_msg_GetTelemetrySubscriptionsRequest;
 extern const lode_msg_type_t lode_msg_GetTelemetrySubscriptionsResponse;
+extern const lode_msg_type_t lode_msg_GroupMetadataKey;
+extern const lode_msg_type_t lode_msg_GroupMetadataValue;
 extern const lode_msg_type_t lode_msg_HeartbeatRequest;
 extern const lode_msg_type_t lode_msg_HeartbeatResponse;
 extern const lode_msg_type_t lode_msg_IncrementalAlterConfigsRequest;
@@ -165,24 +217,37 @@ extern const lode_msg_type_t lode_msg_ListTransactionsRequest;
 extern const lode_msg_type_t lode_msg_ListTransactionsResponse;
 extern const lode_msg_type_t lode_msg_MetadataRequest;
 extern const lode_msg_type_t lode_msg_MetadataResponse;
+extern const lode_msg_type_t lode_msg_NoOpRecord;
+extern const lode_msg_type_t lode_msg_OffsetCommitKey;
 extern const lode_msg_type_t lode_msg_OffsetCommitRequest;
 extern const lode_msg_type_t lode_msg_OffsetCommitResponse;
+extern const lode_msg_type_t lode_msg_OffsetCommitValue;
 extern const lode_msg_type_t lode_msg_OffsetDeleteRequest;
 extern const lode_msg_type_t lode_msg_OffsetDeleteResponse;
 extern const lode_msg_type_t lode_msg_OffsetFetchRequest;
 extern const lode_msg_type_t lode_msg_OffsetFetchResponse;
 extern const lode_msg_type_t lode_msg_OffsetForLeaderEpochRequest;
 extern const lode_msg_type_t lode_msg_OffsetForLeaderEpochResponse;
+extern const lode_msg_type_t lode_msg_PartitionChangeRecord;
+extern const lode_msg_type_t lode_msg_PartitionRecord;
 extern const lode_msg_type_t lode_msg_ProduceRequest;
 extern const lode_msg_type_t lode_msg_ProduceResponse;
+extern const lode_msg_type_t lode_msg_ProducerIdsRecord;
 extern const lode_msg_type_t lode_msg_PushTelemetryRequest;
 extern const lode_msg_type_t lode_msg_PushTelemetryResponse;
+extern const lode_msg_type_t lode_msg_QuorumStateData;
 extern const lode_msg_type_t lode_msg_ReadShareGroupStateRequest;
 extern const lode_msg_type_t lode_msg_ReadShareGroupStateResponse;
 extern const lode_msg_type_t lode_msg_ReadShareGroupStateSummaryRequest;
 extern const lode_msg_type_t lode_msg_ReadShareGroupStateSummaryResponse;
+extern const lode_msg_type_t lode_msg_RegisterBrokerRecord;
+extern const lode_msg_type_t lode_msg_RegisterControllerRecord;
+extern const lode_msg_type_t lode_msg_RemoveAccessControlEntryRecord;
+extern const lode_msg_type_t lode_msg_RemoveDelegationTokenRecord;
 extern const lode_msg_type_t lode_msg_RemoveRaftVoterRequest;
 extern const lode_msg_type_t lode_msg_RemoveRaftVoterResponse;
+extern const lode_msg_type_t lode_msg_RemoveTopicRecord;
+extern const lode_msg_type_t lode_msg_RemoveUserScramCredentialRecord;
 extern const lode_msg_type_t lode_msg_RenewDelegationTokenRequest;
 extern const lode_msg_type_t lode_msg_RenewDelegationTokenResponse;
 extern const lode_msg_type_t lode_msg_RequestHeader;
@@ -195,51 +260,12 @@ extern const lode_msg_type_t lode_msg_ShareAcknowledgeRequest;
 extern const lode_msg_type_t lode_msg_ShareAcknowledgeResponse;
 extern const lode_msg_type_t lode_msg_ShareFetchRequest;
 extern const lode_msg_type_t lode_msg_ShareFetchResponse;
+extern const lode_msg_type_t lode_msg_ShareGroupCurrentMemberAssignmentKey;
+extern const lode_msg_type_t lode_msg_ShareGroupCurrentMemberAssignmentValue;
 extern const lode_msg_type_t lode_msg_ShareGroupDescribeRequest;
 extern const lode_msg_type_t lode_msg_ShareGroupDescribeResponse;
 extern const lode_msg_type_t lode_msg_ShareGroupHeartbeatRequest;
 extern const lode_msg_type_t lode_msg_ShareGroupHeartbeatResponse;
-extern const lode_msg_type_t lode_msg_SnapshotFooterRecord;
-extern const lode_msg_type_t lode_msg_SnapshotHeaderRecord;
-extern const lode_msg_type_t lode_msg_StopReplicaRequest;
-extern const lode_msg_type_t lode_msg_StopReplicaResponse;
-extern const lode_msg_type_t lode_msg_SyncGroupRequest;
-extern const lode_msg_type_t lode_msg_SyncGroupResponse;
-extern const lode_msg_type_t lode_msg_TxnOffsetCommitRequest;
-extern const lode_msg_type_t lode_msg_TxnOffsetCommitResponse;
-extern const lode_msg_type_t lode_msg_UnregisterBrokerRequest;
-extern const lode_msg_type_t lode_msg_UnregisterBrokerResponse;
-extern const lode_msg_type_t lode_msg_UpdateFeaturesRequest;
-extern const lode_msg_type_t lode_msg_UpdateFeaturesResponse;
-extern const lode_msg_type_t lode_msg_UpdateMetadataRequest;
-extern const lode_msg_type_t lode_msg_UpdateMetadataResponse;
-extern const lode_msg_type_t lode_msg_UpdateRaftVoterRequest;
-extern const lode_msg_type_t lode_msg_UpdateRaftVoterResponse;
-extern const lode_msg_type_t lode_msg_VoteRequest;
-extern const lode_msg_type_t lode_msg_VoteResponse;
-extern const lode_msg_type_t lode_msg_VotersRecord;
-extern const lode_msg_type_t lode_msg_WriteShareGroupStateRequest;
-extern const lode_msg_type_t lode_msg_WriteShareGroupStateResponse;
-extern const lode_msg_type_t lode_msg_WriteTxnMarkersRequest;
-extern const lode_msg_type_t lode_msg_WriteTxnMarkersResponse;
-extern const lode_msg_type_t lode_msg_ConsumerGroupCurrentMemberAssignmentKey;
-extern const lode_msg_type_t lode_msg_ConsumerGroupCurrentMemberAssignmentValue;
-extern const lode_msg_type_t lode_msg_ConsumerGroupMemberMetadataKey;
-extern const lode_msg_type_t lode_msg_ConsumerGroupMemberMetadataValue;
-extern const lode_msg_type_t lode_msg_ConsumerGroupMetadataKey;
-extern const lode_msg_type_t lode_msg_ConsumerGroupMetadataValue;
-extern const lode_msg_type_t lode_msg_ConsumerGroupPartitionMetadataKey;
-extern const lode_msg_type_t lode_msg_ConsumerGroupPartitionMetadataValue;
-extern const lode_msg_type_t lode_msg_ConsumerGroupTargetAssignmentMemberKey;
-extern const lode_msg_type_t lode_msg_ConsumerGroupTargetAssignmentMemberValue;
-extern const lode_msg_type_t lode_msg_ConsumerGroupTargetAssignmentMetadataKey;
-extern const lode_msg_type_t lode_msg_ConsumerGroupTargetAssignmentMetadataValue;
-extern const lode_msg_type_t lode_msg_GroupMetadataKey;
-extern const lode_msg_type_t lode_msg_GroupMetadataValue;
-extern const lode_msg_type_t lode_msg_OffsetCommitKey;
-extern const lode_msg_type_t lode_msg_OffsetCommitValue;
-extern const lode_msg_type_t lode_msg_ShareGroupCurrentMemberAssignmentKey;
-extern const lode_msg_type_t lode_msg_ShareGroupCurrentMemberAssignmentValue;
 extern const lode_msg_type_t lode_msg_ShareGroupMemberMetadataKey;
 extern const lode_msg_type_t lode_msg_ShareGroupMemberMetadataValue;
 extern const lode_msg_type_t lode_msg_ShareGroupMetadataKey;
@@ -252,39 +278,41 @@ extern const lode_msg_type_t lode_msg_ShareGroupTargetAssignmentMemberKey;
 extern const lode_msg_type_t lode_msg_ShareGroupTargetAssignmentMemberValue;
 extern const lode_msg_type_t lode_msg_ShareGroupTargetAssignmentMetadataKey;
 extern const lode_msg_type_t lode_msg_ShareGroupTargetAssignmentMetadataValue;
-extern const lode_msg_type_t lode_msg_AbortTransactionRecord;
-extern const lode_msg_type_t lode_msg_AccessControlEntryRecord;
-extern const lode_msg_type_t lode_msg_BeginTransactionRecord;
-extern const lode_msg_type_t lode_msg_BrokerRegistrationChangeRecord;
-extern const lode_msg_type_t lode_msg_ClientQuotaRecord;
-extern const lode_msg_type_t lode_msg_ConfigRecord;
-extern const lode_msg_type_t lode_msg_DelegationTokenRecord;
-extern const lode_msg_type_t lode_msg_EndTransactionRecord;
-extern const lode_msg_type_t lode_msg_FeatureLevelRecord;
-extern const lode_msg_type_t lode_msg_FenceBrokerRecord;
-extern const lode_msg_type_t lode_msg_NoOpRecord;
-extern const lode_msg_type_t lode_msg_PartitionChangeRecord;
-extern const lode_msg_type_t lode_msg_PartitionRecord;
-extern const lode_msg_type_t lode_msg_ProducerIdsRecord;
-extern const lode_msg_type_t lode_msg_RegisterBrokerRecord;
-extern const lode_msg_type_t lode_msg_RegisterControllerRecord;
-extern const lode_msg_type_t lode_msg_RemoveAccessControlEntryRecord;
-extern const lode_msg_type_t lode_msg_RemoveDelegationTokenRecord;
-extern const lode_msg_type_t lode_msg_RemoveTopicRecord;
-extern const lode_msg_type_t lode_msg_RemoveUserScramCredentialRecord;
-extern const lode_msg_type_t lode_msg_TopicRecord;
-extern const lode_msg_type_t lode_msg_UnfenceBrokerRecord;
-extern const lode_msg_type_t lode_msg_UnregisterBrokerRecord;
-extern const lode_msg_type_t lode_msg_UserScramCredentialRecord;
-extern const lode_msg_type_t lode_msg_ZkMigrationStateRecord;
-extern const lode_msg_type_t lode_msg_QuorumStateData;
 extern const lode_msg_type_t lode_msg_ShareSnapshotKey;
 extern const lode_msg_type_t lode_msg_ShareSnapshotValue;
 extern const lode_msg_type_t lode_msg_ShareUpdateKey;
 extern const lode_msg_type_t lode_msg_ShareUpdateValue;
+extern const lode_msg_type_t lode_msg_SnapshotFooterRecord;
+extern const lode_msg_type_t lode_msg_SnapshotHeaderRecord;
+extern const lode_msg_type_t lode_msg_StopReplicaRequest;
+extern const lode_msg_type_t lode_msg_StopReplicaResponse;
 extern const lode_msg_type_t lode_msg_SubscriptionInfoData;
+extern const lode_msg_type_t lode_msg_SyncGroupRequest;
+extern const lode_msg_type_t lode_msg_SyncGroupResponse;
+extern const lode_msg_type_t lode_msg_TopicRecord;
 extern const lode_msg_type_t lode_msg_TransactionLogKey;
 extern const lode_msg_type_t lode_msg_TransactionLogValue;
+extern const lode_msg_type_t lode_msg_TxnOffsetCommitRequest;
+extern const lode_msg_type_t lode_msg_TxnOffsetCommitResponse;
+extern const lode_msg_type_t lode_msg_UnfenceBrokerRecord;
+extern const lode_msg_type_t lode_msg_UnregisterBrokerRecord;
+extern const lode_msg_type_t lode_msg_UnregisterBrokerRequest;
+extern const lode_msg_type_t lode_msg_UnregisterBrokerResponse;
+extern const lode_msg_type_t lode_msg_UpdateFeaturesRequest;
+extern const lode_msg_type_t lode_msg_UpdateFeaturesResponse;
+extern const lode_msg_type_t lode_msg_UpdateMetadataRequest;
+extern const lode_msg_type_t lode_msg_UpdateMetadataResponse;
+extern const lode_msg_type_t lode_msg_UpdateRaftVoterRequest;
+extern const lode_msg_type_t lode_msg_UpdateRaftVoterResponse;
+extern const lode_msg_type_t lode_msg_UserScramCredentialRecord;
+extern const lode_msg_type_t lode_msg_VoteRequest;
+extern const lode_msg_type_t lode_msg_VoteResponse;
+extern const lode_msg_type_t lode_msg_VotersRecord;
+extern const lode_msg_type_t lode_msg_WriteShareGroupStateRequest;
+extern const lode_msg_type_t lode_msg_WriteShareGroupStateResponse;
+extern const lode_msg_type_t lode_msg_WriteTxnMarkersRequest;
+extern const lode_msg_type_t lode_msg_WriteTxnMarkersResponse;
+extern const lode_msg_type_t lode_msg_ZkMigrationStateRecord;
 
 /* API keys. */
 #define LODE_API_PRODUCE 0
