@@ -1,3 +1,6 @@
+/*
+ * header.c — request/response header versions and framing (see header.h).
+ */
 #include "proto/header.h"
 
 #include "proto/gen/RequestHeader.h"
@@ -56,9 +59,24 @@ int lode_req_header_parse(lode_reader_t *r, lode_req_header_t *h, lode_arena_t *
     int drc = RequestHeader_decode(&m, hv, r, a);
     if (drc)
         return drc;
-    h->client_id = m.ClientId;
+    h->client_id = hv >= 1 ? m.ClientId : LODE_STR_NULL; /* v0 has none */
     h->header_version = hv;
     return rc;
+}
+
+int lode_req_header_write(lode_buf_t *out, int16_t api_key, int16_t api_version,
+                          int32_t correlation_id, const lode_str_t *client_id)
+{
+    int16_t hv = lode_request_header_version(api_key, api_version);
+    if (hv < 0)
+        return LODE_EUNSUPPORTED;
+    RequestHeader m;
+    RequestHeader_init(&m);
+    m.RequestApiKey = api_key;
+    m.RequestApiVersion = api_version;
+    m.CorrelationId = correlation_id;
+    m.ClientId = client_id ? *client_id : LODE_STR_NULL;
+    return RequestHeader_encode(&m, hv, out); /* v0 drops the client id (ignorable) */
 }
 
 void lode_resp_header_write(lode_buf_t *out, int32_t correlation_id, int16_t header_version)
@@ -66,4 +84,12 @@ void lode_resp_header_write(lode_buf_t *out, int32_t correlation_id, int16_t hea
     lode_buf_put_i32(out, correlation_id);
     if (header_version >= 1)
         lode_buf_put_u8(out, 0); /* no tagged fields */
+}
+
+int lode_resp_header_parse(lode_reader_t *r, int16_t header_version, int32_t *correlation_id)
+{
+    *correlation_id = lode_read_i32(r);
+    if (header_version >= 1)
+        lode_skip_tags(r);
+    return r->err;
 }

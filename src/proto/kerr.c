@@ -1,3 +1,7 @@
+/*
+ * kerr.c — names and retriability of Kafka's protocol error codes, as
+ * Apache Kafka 4.0 defines them (Errors.java and its exception classes).
+ */
 #include "proto/kerr.h"
 
 #include <stddef.h>
@@ -150,6 +154,7 @@ const char *lode_kerr_name(int16_t code)
 
 bool lode_kerr_retriable(int16_t code)
 {
+    /* The codes whose Java exception is a RetriableException. */
     switch (code) {
     case LODE_KERR_CORRUPT_MESSAGE:
     case LODE_KERR_UNKNOWN_TOPIC_OR_PARTITION:
@@ -166,18 +171,23 @@ bool lode_kerr_retriable(int16_t code)
     case LODE_KERR_NOT_CONTROLLER:
     case LODE_KERR_CONCURRENT_TRANSACTIONS:
     case LODE_KERR_KAFKA_STORAGE_ERROR:
+    case LODE_KERR_FETCH_SESSION_ID_NOT_FOUND:
+    case LODE_KERR_INVALID_FETCH_SESSION_EPOCH:
     case LODE_KERR_LISTENER_NOT_FOUND:
     case LODE_KERR_FENCED_LEADER_EPOCH:
     case LODE_KERR_UNKNOWN_LEADER_EPOCH:
     case LODE_KERR_OFFSET_NOT_AVAILABLE:
     case LODE_KERR_PREFERRED_LEADER_NOT_AVAILABLE:
     case LODE_KERR_ELIGIBLE_LEADERS_NOT_AVAILABLE:
+    case LODE_KERR_ELECTION_NOT_NEEDED:
     case LODE_KERR_UNSTABLE_OFFSET_COMMIT:
     case LODE_KERR_THROTTLING_QUOTA_EXCEEDED:
     case LODE_KERR_UNKNOWN_TOPIC_ID:
     case LODE_KERR_INCONSISTENT_TOPIC_ID:
     case LODE_KERR_FETCH_SESSION_TOPIC_ID_ERROR:
-    case LODE_KERR_REBOOTSTRAP_REQUIRED:
+    case LODE_KERR_SHARE_SESSION_NOT_FOUND:
+    case LODE_KERR_INVALID_SHARE_SESSION_EPOCH:
+    case LODE_KERR_SHARE_SESSION_LIMIT_REACHED:
         return true;
     default:
         return false;

@@ -149,8 +149,9 @@ enum {
 /* Kafka's name for a code ("UNKNOWN_TOPIC_OR_PARTITION"); "UNKNOWN" for codes
  * Kafka does not define. */
 const char *lode_kerr_name(int16_t code);
-/* Whether a client may retry the failed operation as is (Kafka's
- * RetriableException family). */
+/* Whether a client may retry the failed operation as is: the codes whose
+ * Java exception is a RetriableException (NOT_LEADER_OR_FOLLOWER yes,
+ * TOPIC_AUTHORIZATION_FAILED no). */
 bool lode_kerr_retriable(int16_t code);
 
 #endif
