@@ -691,7 +691,12 @@ class Gen:
             else:
                 cond = '!%s || %s' % (paren(null_e), marker)
             b.block('if (%s)' % cond)
-            b('%s = lode_arena_alloc(a, sizeof *%s);' % (x, x))
+            if tagged and struct_ptr_empty_default(f):
+                # reuse the empty struct allocated for "absent"
+                b('if (!%s)' % x)
+                b('    %s = lode_arena_alloc(a, sizeof *%s);' % (x, x))
+            else:
+                b('%s = lode_arena_alloc(a, sizeof *%s);' % (x, x))
             b('%s_init(%s);' % (f.struct.cname, x))
             b('%s__decode(%s, v, %s, a);' % (f.struct.cname, x, rd))
             if tagged:

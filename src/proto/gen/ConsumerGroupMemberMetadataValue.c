@@ -110,7 +110,8 @@ static void ConsumerGroupMemberMetadataValue__decode(ConsumerGroupMemberMetadata
         switch (lode_read_tag(r, t)) {
         case 0:
             if (lode_read_uvarint(t) > 0) {
-                m->ClassicMemberMetadata = lode_arena_alloc(a, sizeof *m->ClassicMemberMetadata);
+                if (!m->ClassicMemberMetadata)
+                    m->ClassicMemberMetadata = lode_arena_alloc(a, sizeof *m->ClassicMemberMetadata);
                 ConsumerGroupMemberMetadataValue_ClassicMemberMetadata_init(m->ClassicMemberMetadata);
                 ConsumerGroupMemberMetadataValue_ClassicMemberMetadata__decode(m->ClassicMemberMetadata, v, t, a);
             } else {
