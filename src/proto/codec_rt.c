@@ -17,7 +17,7 @@ uint32_t lode_read_tag(lode_reader_t *r, lode_reader_t *t)
     return tag;
 }
 
-void lode_skip_tags(lode_reader_t *r)
+void lode_skip_tags__(lode_reader_t *r)
 {
     uint32_t n = lode_read_uvarint(r);
     for (uint32_t i = 0; i < n && !r->err; i++) {

@@ -132,8 +132,18 @@ static inline void *lode_read_array(lode_reader_t *r, lode_arena_t *a, int flex,
 /* Tagged-field sections: a uvarint count, then per field a uvarint tag, a
  * uvarint size and that many bytes. */
 
-/* Skips a whole tagged-field section (a struct with no known tags). */
-void lode_skip_tags(lode_reader_t *r);
+void lode_skip_tags__(lode_reader_t *r);
+
+/* Skips a whole tagged-field section (a struct with no known tags); the
+ * common empty section is one inline byte test. */
+static inline void lode_skip_tags(lode_reader_t *r)
+{
+    if (!r->err && r->pos < r->len && r->data[r->pos] == 0) {
+        r->pos++;
+        return;
+    }
+    lode_skip_tags__(r);
+}
 
 /* Reads one tagged field's header and payload: t becomes a reader over the
  * payload. Returns the tag, or UINT32_MAX when r failed (t then fails too). */

@@ -39,6 +39,12 @@ static inline lode_str_t lode_str_c(const char *s)
     return r;
 }
 
+/* Same as lode_str_c. */
+static inline lode_str_t lode_str_cstr(const char *s)
+{
+    return lode_str_c(s);
+}
+
 static inline bool lode_str_is_null(const lode_str_t *s)
 {
     return s->len < 0;

@@ -16,9 +16,11 @@ Wire rules follow Kafka's own generator:
     0 = null) and end every struct with a tagged-field section; a field may
     override the message's flexibleVersions (the request header's client id);
   * tagged fields are written only when they differ from their default, in
-    increasing tag order; unknown tags are skipped on decode;
+    increasing tag order; unknown tags (and known tags at a version where
+    their field is not tagged) are skipped on decode;
   * a nullable struct carries a presence marker: int8 -1/1 when untagged,
-    unsigned varint 0/1 when tagged;
+    unsigned varint 0/1 when tagged; without a "null" default its default
+    is the empty struct (absent on the wire), and null is written;
   * a field a version lacks must hold its default when encoding that
     version, unless it is ignorable (then it is dropped).
 Output is deterministic: the same schemas always give the same bytes.
