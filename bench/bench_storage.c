@@ -12,7 +12,7 @@
  *   gc        group commit: 8 appender threads, each appends a 16 KB batch and
  *             waits for lode_flusher_wait before the next (acks=all producers
  *             with one request in flight); then the same with 5 in flight
- *             (librdkafka's default max.in.flight) and with 32 (enough bytes
+ *             (the Java client's default max.in.flight) and with 32 (enough bytes
  *             per fsync to show whether the engine or the workload is the
  *             limit); MB/s, acks/s, fsyncs (flusher stats), ack latency
  *   read      sequential reads of the appended log through lode_log_read, the
@@ -582,8 +582,8 @@ static int cmp_i64(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-/* Group-commit cases: 8 appenders with 1 (the issue's case), 5 (librdkafka's
- * max.in.flight) and 32 requests in flight each (enough bytes per fsync to
+/* Group-commit cases: 8 appenders with 1 (the issue's case), 5 (the Java
+ * client's max.in.flight) and 32 requests in flight each (enough bytes per fsync to
  * show whether the engine or the workload sets the pace). */
 enum { NGC = 3 };
 
