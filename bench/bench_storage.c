@@ -37,7 +37,7 @@
  * at the end. MB and GB are 10^6 and 10^9 bytes. Prints a markdown table,
  * one measurement per row (run it several times for best and median: the
  * disk is shared). --only runs some phases (read implies append), e.g. for
- * `perf record -g build/bench/bench_storage --only=gc`. Takes ~2 minutes
+ * `perf record -g build/bench/bench_storage --only=gc`. Takes ~90 s
  * (--quick: ~20 s). Needs fio (make deps installs it); without it the fio
  * rows are left out.
  */
