@@ -273,7 +273,10 @@ int main(void)
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
     rd_kafka_conf_set(conf, "client.id", "golden-client", err, sizeof err);
-    rd_kafka_conf_set(conf, "linger.ms", "100", err, sizeof err);
+    /* One batch of exactly three records however slow the machine is: a long linger
+     * and a batch that closes at three records (flush sends at once anyway). */
+    rd_kafka_conf_set(conf, "linger.ms", "5000", err, sizeof err);
+    rd_kafka_conf_set(conf, "batch.num.messages", "3", err, sizeof err);
     rd_kafka_conf_set(conf, "acks", "all", err, sizeof err);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk) {
