@@ -11,6 +11,7 @@
 #   make format     apply .clang-format
 
 SHELL := /bin/bash
+.DEFAULT_GOAL := all
 # Build directory; helpers working in parallel can use their own (make B=build-x).
 B ?= build
 CC ?= cc
@@ -94,8 +95,7 @@ test: deps
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(B)/bin/lode --version
-	@echo "lode: the server comes next (see README.md status); this build provides the libraries and tools so far."
+	exec $(B)/bin/lode server config/server.properties
 
 protogen:
 	$(PYTHON) tools/protogen/protogen.py --schemas $(PROTO_DIR) --out src/proto/gen --test-out tests/unit/support/gen

@@ -417,6 +417,13 @@ typedef struct lode_batch_info {
 int lode_batch_validate(const lode_batch_hdr_t *h, const lode_batch_validate_opts_t *opts,
                         lode_batch_info_t *info, char *why, size_t why_len);
 
+/*
+ * Recovery check of a stored batch (lode_log_hooks_t.validate): the header
+ * and the full validation above without client rules. Returns 0 or an
+ * error; arg is unused.
+ */
+int lode_batch_validate_stored(const uint8_t *batch, size_t len, void *arg);
+
 /* ---- control records ---------------------------------------------------- */
 
 /* Control record types (the key's type field; Kafka's ControlRecordType). */

@@ -244,3 +244,11 @@ out:
     lode_buf_free(&tmp);
     return rc;
 }
+
+int lode_batch_validate_stored(const uint8_t *batch, size_t len, void *arg)
+{
+    (void)arg;
+    lode_batch_hdr_t h;
+    int rc = lode_batch_parse_header(batch, len, &h);
+    return rc ? rc : lode_batch_validate(&h, NULL, NULL, NULL, 0);
+}

@@ -74,16 +74,7 @@ static int write_state(const char *path, int32_t node, int32_t epoch)
 
 /* Recovery check of the metadata log: the full batch validation (CRC32C,
  * lengths, records), so a torn metadata batch is cut at startup. */
-static int validate_batch(const uint8_t *p, size_t len, void *arg)
-{
-    (void)arg;
-    lode_batch_hdr_t h;
-    if (lode_batch_parse_header(p, len, &h) != 0)
-        return LODE_ECORRUPT;
-    return lode_batch_validate(&h, NULL, NULL, NULL, 0);
-}
-
-static const lode_log_hooks_t HOOKS = {validate_batch, NULL};
+static const lode_log_hooks_t HOOKS = {lode_batch_validate_stored, NULL};
 
 /* ---- appending ------------------------------------------------------------ */
 

@@ -6,5 +6,9 @@
 #define LODE_CLI_H
 
 int lode_cli_storage(int argc, char **argv);
+int lode_cli_server(int argc, char **argv);
+
+/* The embedded single-node configuration (config/server.properties). */
+extern const char lode_default_server_properties[];
 
 #endif

@@ -14,6 +14,7 @@ static void usage(FILE *out)
             "usage: lode <command> [options]\n"
             "\n"
             "commands:\n"
+            "  server      run a node (kafka-server-start): [server.properties] [--override k=v]\n"
             "  storage     format data directories (kafka-storage): random-uuid, format, info\n"
             "  --version   print the version and exit\n"
             "  --help      print this help and exit\n");
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "server"))
+        return lode_cli_server(argc - 1, argv + 1);
     if (!strcmp(argv[1], "storage"))
         return lode_cli_storage(argc - 1, argv + 1);
     fprintf(stderr, "lode: unknown command '%s'\n", argv[1]);

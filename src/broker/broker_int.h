@@ -1,0 +1,133 @@
+/*
+ * broker_int.h — shared by the broker's files: the broker state, the
+ * per-request context handlers work with, and the handler table.
+ */
+#ifndef LODE_BROKER_BROKER_INT_H
+#define LODE_BROKER_BROKER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "broker/broker.h"
+#include "broker/delayed.h"
+#include "broker/fetch_session.h"
+#include "broker/timer.h"
+#include "core/arena.h"
+#include "proto/gen/api_table.h"
+#include "proto/header.h"
+
+struct lode_broker {
+    const lode_config_t *cfg;
+    lode_logmgr_t *logs;
+    lode_flusher_t *flusher;
+    lode_image_holder_t *images;
+    lode_clock_t *clock;
+    char *cluster_id;
+    int32_t node_id;
+    _Atomic(lode_controller_t *) controller;
+
+    /* Static settings read once. */
+    bool auto_create_topics;
+    int32_t num_partitions;
+    int16_t default_replication_factor;
+
+    lode_timer_t *timer;
+    lode_purgatory_t *fetch_waits; /* fetches waiting for min bytes */
+    lode_fs_cache_t *fetch_sessions;
+
+    /* The last image whose partitions the logs were brought in line with
+     * (on the controller's thread only). */
+    lode_image_t *synced;
+};
+
+/* One request being handled. Lives until answered (handlers may answer
+ * later, from another thread); the arena holds the decoded request and
+ * everything the response points to. */
+typedef struct lode_rctx {
+    lode_broker_t *b;
+    lode_req_t *req;
+    lode_req_header_t hdr;
+    const lode_api_info_t *api;
+    void *msg; /* the decoded request (api->request type) */
+    lode_arena_t arena;
+    int64_t now_ms;
+} lode_rctx_t;
+
+/* Answers with `resp` (a struct of the API's response type) encoded at the
+ * request's version, and frees the context. An encoding failure is a bug:
+ * it is logged and the connection closed. */
+void lode_rctx_reply(lode_rctx_t *ctx, const void *resp);
+/* A response whose body the handler writes itself (Fetch's file parts):
+ * returns a response with the header written. */
+lode_resp_t *lode_rctx_resp_begin(lode_rctx_t *ctx);
+void lode_rctx_send(lode_rctx_t *ctx, lode_resp_t *resp);
+/* No response (Produce acks=0); frees the context. */
+void lode_rctx_noreply(lode_rctx_t *ctx);
+/* Closes the connection after what is queued (malformed input). */
+void lode_rctx_close(lode_rctx_t *ctx, const char *why);
+
+/* A C string copy of s in the request's arena ("" for null). */
+char *lode_rctx_cstr(lode_rctx_t *ctx, const lode_str_t *s);
+/* s copied into the arena as a response string. */
+lode_str_t lode_rctx_str(lode_rctx_t *ctx, const char *s);
+
+/* The controller, or NULL before it has started. */
+static inline lode_controller_t *lode_broker_controller(lode_broker_t *b)
+{
+    return atomic_load(&b->controller);
+}
+
+/* The log of a partition this node hosts (reference held), or NULL. */
+lode_log_t *lode_broker_log(lode_broker_t *b, const char *topic, int32_t partition);
+
+/* ---- fan-out: one request, many controller operations ------------------ */
+
+typedef struct lode_fan lode_fan_t;
+
+/* One item's outcome, written by the controller's callback (any thread; it
+ * allocates nothing from the request's arena) and read by finish. */
+typedef struct lode_fan_item {
+    lode_fan_t *fan;
+    int32_t index;
+    bool issued;
+    lode_ctl_error_t err;
+    bool has_id;
+    uint8_t id[16];
+} lode_fan_item_t;
+
+struct lode_fan {
+    lode_rctx_t *ctx;
+    int pending; /* atomic: items outstanding + 1 while issuing */
+    void (*finish)(lode_fan_t *f);
+    void *resp;
+    lode_fan_item_t *items;
+};
+
+/* A fan of up to n items; finish(f) runs once, after the issuer's
+ * lode_fan_done_one(f) and every issued item's completion. */
+lode_fan_t *lode_fan_new(lode_rctx_t *ctx, void *resp, int32_t n, void (*finish)(lode_fan_t *));
+/* Marks item index issued and returns it (the controller callback's arg). */
+lode_fan_item_t *lode_fan_item(lode_fan_t *f, int32_t index);
+/* A lode_ctl_done_fn recording the outcome in the item. */
+void lode_fan_item_done(void *item, const lode_ctl_error_t *err, const uint8_t *topic_id);
+void lode_fan_done_one(lode_fan_t *f);
+
+/* ---- handlers (one file per API family) ------------------------------- */
+
+typedef void (*lode_handler_fn)(lode_rctx_t *ctx);
+
+/* The versions lode serves for an API (min > max: not served). */
+typedef struct lode_api_support {
+    int16_t min, max;
+    lode_handler_fn handle;
+} lode_api_support_t;
+
+const lode_api_support_t *lode_broker_api(int16_t key);
+
+void lode_handle_api_versions(lode_rctx_t *ctx);
+void lode_handle_metadata(lode_rctx_t *ctx);
+void lode_handle_create_topics(lode_rctx_t *ctx);
+void lode_handle_delete_topics(lode_rctx_t *ctx);
+void lode_handle_create_partitions(lode_rctx_t *ctx);
+
+#endif
