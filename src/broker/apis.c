@@ -24,6 +24,7 @@ static const lode_api_support_t *table(void)
     for (int i = 0; i <= LODE_API_KEY_MAX; i++)
         t[i] = (lode_api_support_t){1, 0, NULL};
 #define SERVE(key, lo, hi, fn) t[key] = (lode_api_support_t){lo, hi, fn}
+    SERVE(LODE_API_PRODUCE, 0, 11, lode_handle_produce);
     SERVE(LODE_API_API_VERSIONS, 0, 4, lode_handle_api_versions);
     SERVE(LODE_API_METADATA, 0, 12, lode_handle_metadata);
     SERVE(LODE_API_CREATE_TOPICS, 2, 7, lode_handle_create_topics);
@@ -73,9 +74,6 @@ void lode_handle_api_versions(lode_rctx_t *ctx)
         keys[n].ApiKey = k;
         keys[n].MinVersion = s->min;
         keys[n].MaxVersion = s->max;
-        /* Produce: advertised from 0 (see above). */
-        if (k == LODE_API_PRODUCE)
-            keys[n].MinVersion = 0;
         n++;
     }
     resp.ApiKeys = keys;

@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "metadata/topic_config.h"
 #include "proto/gen/ApiVersionsResponse.h"
 #include "proto/kerr.h"
 
@@ -72,6 +73,18 @@ void lode_broker_free(lode_broker_t *b)
 lode_log_t *lode_broker_log(lode_broker_t *b, const char *topic, int32_t partition)
 {
     return lode_logmgr_get(b->logs, topic, partition);
+}
+
+const char *lode_broker_topic_config(lode_broker_t *b, const lode_image_t *img, const char *topic,
+                                     const char *name, char *buf, size_t cap)
+{
+    const lode_topic_config_def_t *def = lode_topic_config_def(name);
+    if (!def) {
+        buf[0] = 0;
+        return buf;
+    }
+    return lode_topic_config_value(img, lode_config_static_props(b->cfg), b->node_id, topic, def,
+                                   buf, cap);
 }
 
 /* ---- request context ----------------------------------------------------- */

@@ -80,6 +80,12 @@ static inline lode_controller_t *lode_broker_controller(lode_broker_t *b)
 /* The log of a partition this node hosts (reference held), or NULL. */
 lode_log_t *lode_broker_log(lode_broker_t *b, const char *topic, int32_t partition);
 
+/* The effective value of topic config `name` for topic (its override, the
+ * dynamic and static broker defaults, the built-in default), written into
+ * buf; "" for an unknown name. */
+const char *lode_broker_topic_config(lode_broker_t *b, const lode_image_t *img, const char *topic,
+                                     const char *name, char *buf, size_t cap);
+
 /* ---- fan-out: one request, many controller operations ------------------ */
 
 typedef struct lode_fan lode_fan_t;
@@ -129,5 +135,6 @@ void lode_handle_metadata(lode_rctx_t *ctx);
 void lode_handle_create_topics(lode_rctx_t *ctx);
 void lode_handle_delete_topics(lode_rctx_t *ctx);
 void lode_handle_create_partitions(lode_rctx_t *ctx);
+void lode_handle_produce(lode_rctx_t *ctx);
 
 #endif
