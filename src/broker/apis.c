@@ -25,7 +25,10 @@ static const lode_api_support_t *table(void)
         t[i] = (lode_api_support_t){1, 0, NULL};
 #define SERVE(key, lo, hi, fn) t[key] = (lode_api_support_t){lo, hi, fn}
     SERVE(LODE_API_PRODUCE, 0, 11, lode_handle_produce);
+    SERVE(LODE_API_LIST_OFFSETS, 1, 10, lode_handle_list_offsets);
     SERVE(LODE_API_API_VERSIONS, 0, 4, lode_handle_api_versions);
+    SERVE(LODE_API_OFFSET_FOR_LEADER_EPOCH, 2, 4, lode_handle_offset_for_leader_epoch);
+    SERVE(LODE_API_INIT_PRODUCER_ID, 0, 5, lode_handle_init_producer_id);
     SERVE(LODE_API_METADATA, 0, 12, lode_handle_metadata);
     SERVE(LODE_API_CREATE_TOPICS, 2, 7, lode_handle_create_topics);
     SERVE(LODE_API_DELETE_TOPICS, 1, 6, lode_handle_delete_topics);

@@ -37,6 +37,7 @@ int lode_broker_new(const lode_broker_deps_t *deps, lode_broker_t **out)
     b->num_partitions = lode_config_get_int(deps->cfg, "num.partitions");
     b->default_replication_factor =
         (int16_t)lode_config_get_int(deps->cfg, "default.replication.factor");
+    pthread_mutex_init(&b->pid_lock, NULL);
     b->timer = lode_timer_new(b->clock);
     b->fetch_waits = b->timer ? lode_purgatory_new("Fetch", b->timer) : NULL;
     b->fetch_sessions = lode_fs_cache_new(FETCH_SESSION_SLOTS, FETCH_SESSION_EVICTION_MS);
@@ -58,6 +59,8 @@ void lode_broker_free(lode_broker_t *b)
 {
     if (!b)
         return;
+    lode_broker_free_pid_waiters(b);
+    pthread_mutex_destroy(&b->pid_lock);
     if (b->fetch_waits)
         lode_purgatory_free(b->fetch_waits);
     if (b->timer)

@@ -16,6 +16,8 @@
 #include "proto/gen/api_table.h"
 #include "proto/header.h"
 
+typedef struct lode_pid_waiter lode_pid_waiter_t;
+
 struct lode_broker {
     const lode_config_t *cfg;
     lode_logmgr_t *logs;
@@ -34,6 +36,13 @@ struct lode_broker {
     lode_timer_t *timer;
     lode_purgatory_t *fetch_waits; /* fetches waiting for min bytes */
     lode_fs_cache_t *fetch_sessions;
+
+    /* Producer ids for InitProducerId: the current block and the requests
+     * waiting for the next one (producer_ids.c). */
+    pthread_mutex_t pid_lock;
+    int64_t pid_next, pid_end;
+    bool pid_fetching;
+    struct lode_pid_waiter *pid_waiters;
 
     /* The last image whose partitions the logs were brought in line with
      * (on the controller's thread only). */
@@ -136,5 +145,18 @@ void lode_handle_create_topics(lode_rctx_t *ctx);
 void lode_handle_delete_topics(lode_rctx_t *ctx);
 void lode_handle_create_partitions(lode_rctx_t *ctx);
 void lode_handle_produce(lode_rctx_t *ctx);
+void lode_handle_list_offsets(lode_rctx_t *ctx);
+void lode_handle_offset_for_leader_epoch(lode_rctx_t *ctx);
+void lode_handle_init_producer_id(lode_rctx_t *ctx);
+
+/* Answers requests still waiting for producer ids (at stop). */
+void lode_broker_free_pid_waiters(lode_broker_t *b);
+
+/* The partition's log when this node leads it and current_epoch (-1: not
+ * checked) is the partition's leader epoch; else NULL and Kafka's error
+ * (UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
+ * NOT_LEADER_OR_FOLLOWER) in *err. */
+lode_log_t *lode_broker_leader_log(lode_broker_t *b, const lode_image_t *img, const char *topic,
+                                   int32_t partition, int32_t current_epoch, int16_t *err);
 
 #endif

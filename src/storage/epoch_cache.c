@@ -41,6 +41,14 @@ int32_t lode_epoch_cache_latest(const lode_epoch_cache_t *c)
     return c->n ? c->entries[c->n - 1].epoch : -1;
 }
 
+int32_t lode_epoch_cache_epoch_for(const lode_epoch_cache_t *c, int64_t offset)
+{
+    int32_t e = -1;
+    for (size_t i = 0; i < c->n && c->entries[i].start_offset <= offset; i++)
+        e = c->entries[i].epoch;
+    return e;
+}
+
 int lode_epoch_cache_assign(lode_epoch_cache_t *c, int32_t epoch, int64_t start_offset)
 {
     if (epoch < 0 || (c->n && epoch <= c->entries[c->n - 1].epoch))

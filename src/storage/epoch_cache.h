@@ -32,6 +32,9 @@ int lode_epoch_cache_assign(lode_epoch_cache_t *c, int32_t epoch, int64_t start_
 
 /* The latest epoch, or -1. */
 int32_t lode_epoch_cache_latest(const lode_epoch_cache_t *c);
+/* The epoch whose range holds offset (the last entry starting at or before
+ * it), or -1. */
+int32_t lode_epoch_cache_epoch_for(const lode_epoch_cache_t *c, int64_t offset);
 
 /*
  * Kafka's endOffsetFor(requested, leo): the largest epoch <= requested and

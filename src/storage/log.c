@@ -1141,6 +1141,14 @@ void lode_log_end_offset_for_epoch(lode_log_t *log, int32_t requested, int32_t *
     pthread_mutex_unlock(&log->append_lock);
 }
 
+int32_t lode_log_epoch_for_offset(lode_log_t *log, int64_t offset)
+{
+    pthread_mutex_lock(&log->append_lock);
+    int32_t e = lode_epoch_cache_epoch_for(&log->epochs, offset);
+    pthread_mutex_unlock(&log->append_lock);
+    return e;
+}
+
 int32_t lode_log_latest_epoch(lode_log_t *log)
 {
     pthread_mutex_lock(&log->append_lock);

@@ -182,6 +182,8 @@ void lode_log_end_offset_for_epoch(lode_log_t *log, int32_t requested, int32_t *
                                    int64_t *end_offset);
 /* The latest leader epoch written to the log, or -1. */
 int32_t lode_log_latest_epoch(lode_log_t *log);
+/* The leader epoch of the record at offset (by the epoch cache), or -1. */
+int32_t lode_log_epoch_for_offset(lode_log_t *log, int64_t offset);
 
 /* A copy of a producer's state; false when unknown. */
 bool lode_log_get_producer(lode_log_t *log, int64_t producer_id, lode_producer_entry_t *out);
