@@ -29,6 +29,12 @@ static const lode_api_support_t *table(void)
     SERVE(LODE_API_API_VERSIONS, 0, 4, lode_handle_api_versions);
     SERVE(LODE_API_OFFSET_FOR_LEADER_EPOCH, 2, 4, lode_handle_offset_for_leader_epoch);
     SERVE(LODE_API_INIT_PRODUCER_ID, 0, 5, lode_handle_init_producer_id);
+    SERVE(LODE_API_DELETE_RECORDS, 0, 2, lode_handle_delete_records);
+    SERVE(LODE_API_DESCRIBE_CONFIGS, 1, 4, lode_handle_describe_configs);
+    SERVE(LODE_API_ALTER_CONFIGS, 0, 2, lode_handle_alter_configs);
+    SERVE(LODE_API_DESCRIBE_LOG_DIRS, 1, 4, lode_handle_describe_log_dirs);
+    SERVE(LODE_API_INCREMENTAL_ALTER_CONFIGS, 0, 1, lode_handle_incremental_alter_configs);
+    SERVE(LODE_API_DESCRIBE_CLUSTER, 0, 1, lode_handle_describe_cluster);
     SERVE(LODE_API_METADATA, 0, 12, lode_handle_metadata);
     SERVE(LODE_API_CREATE_TOPICS, 2, 7, lode_handle_create_topics);
     SERVE(LODE_API_DELETE_TOPICS, 1, 6, lode_handle_delete_topics);

@@ -262,6 +262,31 @@ static void delete_log(lode_broker_t *b, const char *topic, int32_t partition)
                        lode_strerror(rc));
 }
 
+/* Logs take their settings from the effective topic configs: tell the log
+ * manager about every topic whose overrides, or whose broker defaults (this
+ * node's or the cluster's), changed. Config maps are shared copy-on-write,
+ * so an unchanged one is the same pointer in both images. */
+static void configs_changed(lode_broker_t *b, const lode_image_t *old, const lode_image_t *now)
+{
+    if (!old)
+        return;
+    char node[16];
+    snprintf(node, sizeof node, "%d", b->node_id);
+    bool defaults =
+        lode_image_configs(old, LODE_CONFIG_RESOURCE_BROKER, "") !=
+            lode_image_configs(now, LODE_CONFIG_RESOURCE_BROKER, "") ||
+        lode_image_configs(old, LODE_CONFIG_RESOURCE_BROKER, node) !=
+            lode_image_configs(now, LODE_CONFIG_RESOURCE_BROKER, node);
+    size_t it = 0;
+    lode_hmap_entry_t *e;
+    while ((e = lode_hmap_next(&now->topics_by_name, &it))) {
+        const lode_topic_info_t *t = e->value;
+        if (defaults || lode_image_configs(old, LODE_CONFIG_RESOURCE_TOPIC, t->name) !=
+                            lode_image_configs(now, LODE_CONFIG_RESOURCE_TOPIC, t->name))
+            lode_logmgr_topic_config_changed(b->logs, t->name);
+    }
+}
+
 void lode_broker_on_image(void *arg, const lode_image_t *img)
 {
     (void)img;
@@ -293,6 +318,7 @@ void lode_broker_on_image(void *arg, const lode_image_t *img)
                 create_log(b, t, p);
         }
     }
+    configs_changed(b, old, now);
     if (b->synced)
         lode_image_release(b->synced);
     b->synced = now;

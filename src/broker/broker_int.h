@@ -148,6 +148,21 @@ void lode_handle_produce(lode_rctx_t *ctx);
 void lode_handle_list_offsets(lode_rctx_t *ctx);
 void lode_handle_offset_for_leader_epoch(lode_rctx_t *ctx);
 void lode_handle_init_producer_id(lode_rctx_t *ctx);
+void lode_handle_describe_configs(lode_rctx_t *ctx);
+void lode_handle_alter_configs(lode_rctx_t *ctx);
+void lode_handle_incremental_alter_configs(lode_rctx_t *ctx);
+void lode_handle_describe_cluster(lode_rctx_t *ctx);
+void lode_handle_delete_records(lode_rctx_t *ctx);
+void lode_handle_describe_log_dirs(lode_rctx_t *ctx);
+
+/* Kafka's AclOperation bits of what an unauthorized cluster allows (no
+ * authorizer yet): topics READ WRITE CREATE DELETE ALTER DESCRIBE
+ * DESCRIBE_CONFIGS ALTER_CONFIGS; the cluster CREATE ALTER DESCRIBE
+ * CLUSTER_ACTION DESCRIBE_CONFIGS ALTER_CONFIGS IDEMPOTENT_WRITE. */
+#define LODE_TOPIC_OPERATIONS                                                                      \
+    ((1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11))
+#define LODE_CLUSTER_OPERATIONS                                                                    \
+    ((1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12))
 
 /* Answers requests still waiting for producer ids (at stop). */
 void lode_broker_free_pid_waiters(lode_broker_t *b);

@@ -16,15 +16,6 @@
 typedef MetadataResponse_MetadataResponseTopic mtopic_t;
 typedef MetadataResponse_MetadataResponsePartition mpart_t;
 
-/* Kafka's AclOperation bits for what an unauthorized cluster allows:
- * topics READ WRITE CREATE DELETE ALTER DESCRIBE DESCRIBE_CONFIGS
- * ALTER_CONFIGS; the cluster CREATE ALTER DESCRIBE CLUSTER_ACTION
- * DESCRIBE_CONFIGS ALTER_CONFIGS IDEMPOTENT_WRITE. */
-#define TOPIC_OPERATIONS                                                                           \
-    ((1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11))
-#define CLUSTER_OPERATIONS                                                                         \
-    ((1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12))
-
 static bool is_internal(const char *name)
 {
     return !strcmp(name, "__consumer_offsets") || !strcmp(name, "__transaction_state");
@@ -47,7 +38,7 @@ static void fill_topic(lode_rctx_t *ctx, const lode_image_t *img, const lode_top
     memcpy(out->TopicId.b, t->id, 16);
     out->IsInternal = is_internal(t->name);
     if (req->IncludeTopicAuthorizedOperations)
-        out->TopicAuthorizedOperations = TOPIC_OPERATIONS;
+        out->TopicAuthorizedOperations = LODE_TOPIC_OPERATIONS;
     mpart_t *ps = lode_arena_calloc(&ctx->arena, (size_t)t->npartitions + 1, sizeof *ps);
     for (int32_t i = 0; i < t->npartitions; i++) {
         const lode_partition_info_t *p = &t->partitions[i];
@@ -119,7 +110,7 @@ static void reply(lode_fan_t *f)
     resp.ClusterId = lode_rctx_str(ctx, ctx->b->cluster_id);
     resp.ControllerId = ctx->b->node_id;
     if (v >= 8 && v <= 10 && req->IncludeClusterAuthorizedOperations)
-        resp.ClusterAuthorizedOperations = CLUSTER_OPERATIONS;
+        resp.ClusterAuthorizedOperations = LODE_CLUSTER_OPERATIONS;
 
     bool all = req->Topics_count < 0 || (v == 0 && req->Topics_count == 0);
     if (all) {
