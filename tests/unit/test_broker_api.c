@@ -1,0 +1,484 @@
+/*
+ * test_broker_api.c — a real server started in-process (listeners on
+ * ephemeral ports) and driven over TCP with requests encoded by the
+ * generated codecs: the APIs and error paths that the client libraries on
+ * this machine cannot reach (DeleteRecords, DescribeLogDirs, ApiVersions
+ * fallback, malformed frames, each Produce refusal).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "core/props.h"
+#include "proto/gen/ApiVersionsRequest.h"
+#include "proto/gen/ApiVersionsResponse.h"
+#include "proto/gen/CreateTopicsRequest.h"
+#include "proto/gen/CreateTopicsResponse.h"
+#include "proto/gen/DeleteRecordsRequest.h"
+#include "proto/gen/DeleteRecordsResponse.h"
+#include "proto/gen/DescribeLogDirsRequest.h"
+#include "proto/gen/DescribeLogDirsResponse.h"
+#include "proto/gen/InitProducerIdRequest.h"
+#include "proto/gen/InitProducerIdResponse.h"
+#include "proto/gen/ListOffsetsRequest.h"
+#include "proto/gen/ListOffsetsResponse.h"
+#include "proto/gen/ProduceRequest.h"
+#include "proto/gen/ProduceResponse.h"
+#include "proto/gen/api_table.h"
+#include "proto/header.h"
+#include "proto/kerr.h"
+#include "proto/record_batch.h"
+#include "server/server.h"
+#include "test.h"
+
+typedef struct node {
+    lode_config_t *cfg;
+    lode_server_t *srv;
+    int port;
+} node_t;
+
+static void start(node_t *n, const char *extra)
+{
+    char props_text[2048];
+    snprintf(props_text, sizeof props_text,
+             "process.roles=broker,controller\nnode.id=1\n"
+             "controller.quorum.voters=1@127.0.0.1:9093\n"
+             "listeners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0\n"
+             "advertised.listeners=PLAINTEXT://127.0.0.1:9092\n"
+             "controller.listener.names=CONTROLLER\n"
+             "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n"
+             "log.dirs=%s/data\nnum.network.threads=1\n%s",
+             lode_test_tmpdir(), extra ? extra : "");
+    lode_props_t p;
+    lode_props_init(&p);
+    char err[512];
+    REQUIRE(lode_props_load_buf(&p, props_text, strlen(props_text), 0, err, sizeof err) == 0);
+    int rc = lode_config_load(&p, &n->cfg, err, sizeof err);
+    lode_props_free(&p);
+    if (rc)
+        fprintf(stderr, "config: %s\n", err);
+    REQUIRE(rc == 0);
+    lode_server_options_t o = {.auto_format = true};
+    rc = lode_server_start(n->cfg, &o, &n->srv, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "start: %s\n", err);
+    REQUIRE(rc == 0);
+    n->port = lode_server_port(n->srv, "PLAINTEXT");
+    REQUIRE(n->port > 0);
+}
+
+static void stop(node_t *n)
+{
+    lode_server_stop(n->srv);
+    lode_config_free(n->cfg);
+}
+
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(fd, (struct sockaddr *)&a, sizeof a) == 0);
+    struct timeval tv = {20, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+static void send_frame(int fd, const uint8_t *p, size_t n)
+{
+    uint8_t len[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+    REQUIRE(write(fd, len, 4) == 4);
+    REQUIRE(write(fd, p, n) == (ssize_t)n);
+}
+
+static bool read_all(int fd, uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t r = read(fd, p, n);
+        if (r <= 0)
+            return false;
+        p += r;
+        n -= (size_t)r;
+    }
+    return true;
+}
+
+/* Reads one response frame into buf; false when the server closed. */
+static bool recv_frame(int fd, lode_buf_t *buf)
+{
+    uint8_t len[4];
+    if (!read_all(fd, len, 4))
+        return false;
+    size_t n = (size_t)len[0] << 24 | (size_t)len[1] << 16 | (size_t)len[2] << 8 | len[3];
+    lode_buf_reset(buf);
+    lode_buf_reserve(buf, n);
+    if (!read_all(fd, buf->data, n))
+        return false;
+    buf->len = n;
+    return true;
+}
+
+static int32_t next_corr = 1;
+
+/* Sends `req` (API key, version) and decodes the response into resp. */
+static void call(int fd, int16_t key, int16_t v, const void *req, void *resp, lode_arena_t *a,
+                 lode_buf_t *in)
+{
+    const lode_api_info_t *api = lode_api_info(key);
+    lode_buf_t out;
+    lode_buf_init(&out);
+    lode_str_t client = lode_str_lit("test");
+    int32_t corr = next_corr++;
+    REQUIRE(lode_req_header_write(&out, key, v, corr, &client) == 0);
+    REQUIRE(api->request->encode(req, v, &out) == 0);
+    send_frame(fd, out.data, out.len);
+    lode_buf_free(&out);
+    REQUIRE(recv_frame(fd, in));
+    lode_reader_t r;
+    lode_reader_init(&r, in->data, in->len);
+    int32_t got;
+    REQUIRE(lode_resp_header_parse(&r, lode_response_header_version(key, v), &got) == 0);
+    CHECK_EQ(got, corr);
+    REQUIRE(api->response->decode(resp, v, &r, a) == 0);
+}
+
+static void create_topic(int fd, const char *name, int32_t parts, const char *cfg_key,
+                         const char *cfg_val)
+{
+    CreateTopicsRequest req;
+    CreateTopicsRequest_init(&req);
+    CreateTopicsRequest_CreatableTopic t;
+    CreateTopicsRequest_CreatableTopic_init(&t);
+    t.Name = lode_str_c(name);
+    t.NumPartitions = parts;
+    t.ReplicationFactor = 1;
+    CreateTopicsRequest_CreatableTopicConfig c;
+    CreateTopicsRequest_CreatableTopicConfig_init(&c);
+    if (cfg_key) {
+        c.Name = lode_str_c(cfg_key);
+        c.Value = lode_str_c(cfg_val);
+        t.Configs = &c;
+        t.Configs_count = 1;
+    }
+    req.Topics = &t;
+    req.Topics_count = 1;
+    req.timeoutMs = 10000;
+    CreateTopicsResponse resp;
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    call(fd, LODE_API_CREATE_TOPICS, 7, &req, &resp, &a, &in);
+    REQUIRE(resp.Topics_count == 1);
+    CHECK_EQ(resp.Topics[0].ErrorCode, 0);
+    CHECK_EQ(resp.Topics[0].NumPartitions, parts);
+    CHECK(resp.Topics[0].Configs_count > 30); /* v5+: the created topic's configs */
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+}
+
+static void batch(lode_buf_t *out, int n, int64_t pid, int32_t seq)
+{
+    lode_batch_builder_t b;
+    lode_batch_builder_init(&b, 0, LODE_COMPRESSION_LEVEL_DEFAULT);
+    if (pid >= 0)
+        lode_batch_builder_set_producer(&b, pid, 0, seq);
+    for (int i = 0; i < n; i++) {
+        char v[32];
+        int len = snprintf(v, sizeof v, "value-%d", i);
+        REQUIRE(lode_batch_builder_add(&b, 1700000000000 + i, "k", 1, v, len, NULL, 0) == 0);
+    }
+    REQUIRE(lode_batch_builder_finish(&b, out) == 0);
+    lode_batch_builder_free(&b);
+}
+
+/* Produces records (one batch) to topic-0 and returns the partition
+ * response's error; *base gets the base offset. */
+static int16_t produce(int fd, int16_t v, const char *topic, const uint8_t *records, size_t len,
+                       int64_t *base)
+{
+    ProduceRequest req;
+    ProduceRequest_init(&req);
+    req.Acks = -1;
+    req.TimeoutMs = 10000;
+    ProduceRequest_TopicProduceData td;
+    ProduceRequest_TopicProduceData_init(&td);
+    td.Name = lode_str_c(topic);
+    ProduceRequest_PartitionProduceData pd;
+    ProduceRequest_PartitionProduceData_init(&pd);
+    pd.Index = 0;
+    pd.Records = (lode_bytes_t){records, (int32_t)len};
+    td.PartitionData = &pd;
+    td.PartitionData_count = 1;
+    req.TopicData = &td;
+    req.TopicData_count = 1;
+    ProduceResponse resp;
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    call(fd, LODE_API_PRODUCE, v, &req, &resp, &a, &in);
+    REQUIRE(resp.Responses_count == 1 && resp.Responses[0].PartitionResponses_count == 1);
+    int16_t err = resp.Responses[0].PartitionResponses[0].ErrorCode;
+    if (base)
+        *base = resp.Responses[0].PartitionResponses[0].BaseOffset;
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+    return err;
+}
+
+static int64_t list_offset(int fd, const char *topic, int64_t ts)
+{
+    ListOffsetsRequest req;
+    ListOffsetsRequest_init(&req);
+    ListOffsetsRequest_ListOffsetsTopic t;
+    ListOffsetsRequest_ListOffsetsTopic_init(&t);
+    ListOffsetsRequest_ListOffsetsPartition p;
+    ListOffsetsRequest_ListOffsetsPartition_init(&p);
+    p.Timestamp = ts;
+    t.Name = lode_str_c(topic);
+    t.Partitions = &p;
+    t.Partitions_count = 1;
+    req.Topics = &t;
+    req.Topics_count = 1;
+    ListOffsetsResponse resp;
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    call(fd, LODE_API_LIST_OFFSETS, 7, &req, &resp, &a, &in);
+    REQUIRE(resp.Topics_count == 1 && resp.Topics[0].Partitions_count == 1);
+    int64_t off = resp.Topics[0].Partitions[0].ErrorCode ? -100 : resp.Topics[0].Partitions[0].Offset;
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+    return off;
+}
+
+TEST(api_versions_and_unknown_version_fallback)
+{
+    node_t n;
+    start(&n, NULL);
+    int fd = connect_to(n.port);
+    ApiVersionsRequest req;
+    ApiVersionsRequest_init(&req);
+    ApiVersionsResponse resp;
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    call(fd, LODE_API_API_VERSIONS, 3, &req, &resp, &a, &in);
+    CHECK_EQ(resp.ErrorCode, 0);
+    bool produce0 = false, fetch_min = true;
+    for (int32_t i = 0; i < resp.ApiKeys_count; i++) {
+        if (resp.ApiKeys[i].ApiKey == LODE_API_PRODUCE)
+            produce0 = resp.ApiKeys[i].MinVersion == 0;
+        if (resp.ApiKeys[i].ApiKey == LODE_API_LIST_OFFSETS)
+            fetch_min = resp.ApiKeys[i].MinVersion == 1;
+    }
+    CHECK(produce0);
+    CHECK(fetch_min);
+
+    /* A version from the future: answered in v0 form with UNSUPPORTED_VERSION. */
+    lode_buf_t out;
+    lode_buf_init(&out);
+    lode_buf_put_i16(&out, LODE_API_API_VERSIONS);
+    lode_buf_put_i16(&out, 99);
+    lode_buf_put_i32(&out, 77);
+    lode_buf_put_i16(&out, 4);
+    lode_buf_put(&out, "test", 4);
+    lode_buf_put_u8(&out, 0); /* empty tagged fields */
+    send_frame(fd, out.data, out.len);
+    REQUIRE(recv_frame(fd, &in));
+    lode_reader_t r;
+    lode_reader_init(&r, in.data, in.len);
+    int32_t corr;
+    REQUIRE(lode_resp_header_parse(&r, 0, &corr) == 0);
+    CHECK_EQ(corr, 77);
+    REQUIRE(ApiVersionsResponse_decode(&resp, 0, &r, &a) == 0);
+    CHECK_EQ(resp.ErrorCode, LODE_KERR_UNSUPPORTED_VERSION);
+    CHECK(resp.ApiKeys_count > 10);
+    lode_buf_free(&out);
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+    close(fd);
+    stop(&n);
+}
+
+TEST(malformed_frame_closes_only_that_connection)
+{
+    node_t n;
+    start(&n, NULL);
+    int bad = connect_to(n.port);
+    uint8_t junk[] = {0, 3, 0, 1, 0xff, 0xff, 0xff}; /* Metadata v1, truncated header */
+    send_frame(bad, junk, sizeof junk);
+    uint8_t c;
+    CHECK(read(bad, &c, 1) == 0); /* closed, nothing sent */
+    close(bad);
+    int good = connect_to(n.port);
+    create_topic(good, "still-works", 1, NULL, NULL);
+    close(good);
+    stop(&n);
+}
+
+TEST(produce_offsets_and_refusals)
+{
+    node_t n;
+    start(&n, NULL);
+    int fd = connect_to(n.port);
+    create_topic(fd, "t", 1, "max.message.bytes", "2000");
+    lode_buf_t b;
+    lode_buf_init(&b);
+    int64_t base = -1;
+    batch(&b, 3, -1, -1);
+    CHECK_EQ(produce(fd, 9, "t", b.data, b.len, &base), 0);
+    CHECK_EQ(base, 0);
+    CHECK_EQ(produce(fd, 9, "t", b.data, b.len, &base), 0);
+    CHECK_EQ(base, 3);
+    CHECK_EQ(list_offset(fd, "t", -1), 6);
+    CHECK_EQ(list_offset(fd, "t", -2), 0);
+    CHECK_EQ(list_offset(fd, "t", 1700000000001), 1);
+
+    /* Versions 0-2 cannot carry v2 batches. */
+    CHECK_EQ(produce(fd, 2, "t", b.data, b.len, NULL), LODE_KERR_UNSUPPORTED_VERSION);
+    /* Unknown topic. */
+    CHECK_EQ(produce(fd, 9, "nope", b.data, b.len, NULL), LODE_KERR_UNKNOWN_TOPIC_OR_PARTITION);
+    /* Two batches in one partition. */
+    size_t one = b.len;
+    uint8_t *copy = malloc(one);
+    memcpy(copy, b.data, one);
+    lode_buf_put(&b, copy, one);
+    free(copy);
+    CHECK_EQ(produce(fd, 9, "t", b.data, b.len, NULL), LODE_KERR_INVALID_RECORD);
+    /* A flipped byte: CRC mismatch. */
+    b.len = one;
+    b.data[one - 1] ^= 0x55;
+    CHECK_EQ(produce(fd, 9, "t", b.data, b.len, NULL), LODE_KERR_CORRUPT_MESSAGE);
+    /* Larger than the topic's max.message.bytes. */
+    lode_buf_reset(&b);
+    batch(&b, 200, -1, -1);
+    CHECK_EQ(produce(fd, 9, "t", b.data, b.len, NULL), LODE_KERR_MESSAGE_TOO_LARGE);
+    /* A truncated batch. */
+    lode_buf_reset(&b);
+    batch(&b, 2, -1, -1);
+    CHECK_EQ(produce(fd, 9, "t", b.data, b.len - 5, NULL), LODE_KERR_CORRUPT_MESSAGE);
+    CHECK_EQ(list_offset(fd, "t", -1), 6); /* nothing refused was written */
+    lode_buf_free(&b);
+    close(fd);
+    stop(&n);
+}
+
+TEST(idempotent_producer_sequences)
+{
+    node_t n;
+    start(&n, NULL);
+    int fd = connect_to(n.port);
+    create_topic(fd, "idem", 1, NULL, NULL);
+    InitProducerIdRequest ireq;
+    InitProducerIdRequest_init(&ireq);
+    ireq.TransactionalId = LODE_STR_NULL;
+    InitProducerIdResponse iresp;
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    call(fd, LODE_API_INIT_PRODUCER_ID, 4, &ireq, &iresp, &a, &in);
+    CHECK_EQ(iresp.ErrorCode, 0);
+    int64_t pid = iresp.ProducerId;
+    CHECK(pid >= 0);
+    CHECK_EQ(iresp.ProducerEpoch, 0);
+    call(fd, LODE_API_INIT_PRODUCER_ID, 4, &ireq, &iresp, &a, &in);
+    CHECK(iresp.ProducerId != pid); /* every producer its own id */
+
+    lode_buf_t b;
+    lode_buf_init(&b);
+    batch(&b, 2, pid, 0);
+    int64_t base;
+    CHECK_EQ(produce(fd, 9, "idem", b.data, b.len, &base), 0);
+    CHECK_EQ(base, 0);
+    /* A retry of the same batch: the original offset, nothing appended. */
+    CHECK_EQ(produce(fd, 9, "idem", b.data, b.len, &base), 0);
+    CHECK_EQ(base, 0);
+    CHECK_EQ(list_offset(fd, "idem", -1), 2);
+    /* A gap in the sequence. */
+    lode_buf_reset(&b);
+    batch(&b, 1, pid, 5);
+    CHECK_EQ(produce(fd, 9, "idem", b.data, b.len, NULL), LODE_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    lode_buf_reset(&b);
+    batch(&b, 1, pid, 2);
+    CHECK_EQ(produce(fd, 9, "idem", b.data, b.len, &base), 0);
+    CHECK_EQ(base, 2);
+    lode_buf_free(&b);
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+    close(fd);
+    stop(&n);
+}
+
+TEST(delete_records_and_describe_log_dirs)
+{
+    node_t n;
+    start(&n, NULL);
+    int fd = connect_to(n.port);
+    create_topic(fd, "dr", 1, NULL, NULL);
+    lode_buf_t b;
+    lode_buf_init(&b);
+    batch(&b, 10, -1, -1);
+    CHECK_EQ(produce(fd, 9, "dr", b.data, b.len, NULL), 0);
+    lode_buf_free(&b);
+
+    DeleteRecordsRequest req;
+    DeleteRecordsRequest_init(&req);
+    DeleteRecordsRequest_DeleteRecordsTopic t;
+    DeleteRecordsRequest_DeleteRecordsTopic_init(&t);
+    DeleteRecordsRequest_DeleteRecordsPartition p[2];
+    DeleteRecordsRequest_DeleteRecordsPartition_init(&p[0]);
+    DeleteRecordsRequest_DeleteRecordsPartition_init(&p[1]);
+    p[0].PartitionIndex = 0;
+    p[0].Offset = 4;
+    p[1].PartitionIndex = 7;
+    p[1].Offset = 1;
+    t.Name = lode_str_lit("dr");
+    t.Partitions = p;
+    t.Partitions_count = 2;
+    req.Topics = &t;
+    req.Topics_count = 1;
+    DeleteRecordsResponse resp;
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    call(fd, LODE_API_DELETE_RECORDS, 2, &req, &resp, &a, &in);
+    REQUIRE(resp.Topics_count == 1 && resp.Topics[0].Partitions_count == 2);
+    CHECK_EQ(resp.Topics[0].Partitions[0].ErrorCode, 0);
+    CHECK_EQ(resp.Topics[0].Partitions[0].LowWatermark, 4);
+    CHECK_EQ(resp.Topics[0].Partitions[1].ErrorCode, LODE_KERR_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ(list_offset(fd, "dr", -2), 4);
+    /* Past the high watermark. */
+    p[0].Offset = 11;
+    t.Partitions_count = 1;
+    call(fd, LODE_API_DELETE_RECORDS, 2, &req, &resp, &a, &in);
+    CHECK_EQ(resp.Topics[0].Partitions[0].ErrorCode, LODE_KERR_OFFSET_OUT_OF_RANGE);
+
+    DescribeLogDirsRequest dreq;
+    DescribeLogDirsRequest_init(&dreq);
+    dreq.Topics_count = -1;
+    DescribeLogDirsResponse dresp;
+    call(fd, LODE_API_DESCRIBE_LOG_DIRS, 4, &dreq, &dresp, &a, &in);
+    REQUIRE(dresp.Results_count == 1);
+    CHECK_EQ(dresp.Results[0].ErrorCode, 0);
+    CHECK(dresp.Results[0].TotalBytes > 0);
+    bool found = false;
+    for (int32_t i = 0; i < dresp.Results[0].Topics_count; i++)
+        if (lode_str_eq_c(&dresp.Results[0].Topics[i].Name, "dr"))
+            found = dresp.Results[0].Topics[i].Partitions_count == 1 &&
+                    dresp.Results[0].Topics[i].Partitions[0].PartitionSize > 0;
+    CHECK(found);
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+    close(fd);
+    stop(&n);
+}
