@@ -49,8 +49,8 @@ void lode_handle_describe_cluster(lode_rctx_t *ctx)
         for (size_t i = 0; i < cl->count && i < 1; i++) {
             DescribeClusterResponse_DescribeClusterBroker_init(&resp.Brokers[i]);
             resp.Brokers[i].BrokerId = b->node_id;
-            resp.Brokers[i].Host = lode_rctx_str(ctx, cl->items[i].host ? cl->items[i].host
-                                                                         : "localhost");
+            resp.Brokers[i].Host =
+                lode_rctx_str(ctx, cl->items[i].host ? cl->items[i].host : "localhost");
             resp.Brokers[i].Port = cl->items[i].port;
             resp.Brokers_count = 1;
         }

@@ -117,8 +117,8 @@ void lode_rctx_send(lode_rctx_t *ctx, lode_resp_t *resp)
 void lode_rctx_reply(lode_rctx_t *ctx, const void *resp)
 {
     lode_resp_t *r = lode_rctx_resp_begin(ctx);
-    int rc = r ? ctx->api->response->encode(resp, ctx->hdr.api_version, lode_resp_head(r))
-               : LODE_ENOMEM;
+    int rc =
+        r ? ctx->api->response->encode(resp, ctx->hdr.api_version, lode_resp_head(r)) : LODE_ENOMEM;
     if (rc) {
         LODE_LOG_ERROR(COMPONENT, "cannot encode %s v%d response to %s: %s", ctx->api->name,
                        ctx->hdr.api_version, lode_conn_peer(ctx->req->conn), lode_strerror(rc));
@@ -136,8 +136,7 @@ void lode_rctx_noreply(lode_rctx_t *ctx)
 
 void lode_rctx_close(lode_rctx_t *ctx, const char *why)
 {
-    LODE_LOG_WARN(COMPONENT, "closing connection from %s: %s", lode_conn_peer(ctx->req->conn),
-                  why);
+    LODE_LOG_WARN(COMPONENT, "closing connection from %s: %s", lode_conn_peer(ctx->req->conn), why);
     lode_conn_close(ctx->req->conn);
     lode_rctx_send(ctx, NULL);
 }
@@ -200,8 +199,7 @@ void lode_broker_handle(void *arg, lode_req_t *req)
     bool controller_listener =
         lode_config_is_controller_listener(b->cfg, lode_conn_listener(req->conn));
     bool served = s && s->handle &&
-                  (controller_listener ? ctx->api->controller_listener
-                                       : ctx->api->broker_listener);
+                  (controller_listener ? ctx->api->controller_listener : ctx->api->broker_listener);
     if (!served || ctx->hdr.api_version < s->min || ctx->hdr.api_version > s->max) {
         if (served && ctx->hdr.api_key == LODE_API_API_VERSIONS) {
             api_versions_fallback(ctx);
@@ -272,11 +270,10 @@ static void configs_changed(lode_broker_t *b, const lode_image_t *old, const lod
         return;
     char node[16];
     snprintf(node, sizeof node, "%d", b->node_id);
-    bool defaults =
-        lode_image_configs(old, LODE_CONFIG_RESOURCE_BROKER, "") !=
-            lode_image_configs(now, LODE_CONFIG_RESOURCE_BROKER, "") ||
-        lode_image_configs(old, LODE_CONFIG_RESOURCE_BROKER, node) !=
-            lode_image_configs(now, LODE_CONFIG_RESOURCE_BROKER, node);
+    bool defaults = lode_image_configs(old, LODE_CONFIG_RESOURCE_BROKER, "") !=
+                        lode_image_configs(now, LODE_CONFIG_RESOURCE_BROKER, "") ||
+                    lode_image_configs(old, LODE_CONFIG_RESOURCE_BROKER, node) !=
+                        lode_image_configs(now, LODE_CONFIG_RESOURCE_BROKER, node);
     size_t it = 0;
     lode_hmap_entry_t *e;
     while ((e = lode_hmap_next(&now->topics_by_name, &it))) {
@@ -363,7 +360,8 @@ void lode_broker_remove_stale_logs(lode_broker_t *b)
     stale_t s = {.img = img, .node = b->node_id};
     lode_logmgr_foreach(b->logs, collect_stale, &s);
     for (size_t i = 0; i < s.n; i++) {
-        LODE_LOG_INFO(COMPONENT, "deleting the log of %s-%d: the metadata no longer assigns it here",
+        LODE_LOG_INFO(COMPONENT,
+                      "deleting the log of %s-%d: the metadata no longer assigns it here",
                       s.topics[i], s.partitions[i]);
         delete_log(b, s.topics[i], s.partitions[i]);
         free(s.topics[i]);

@@ -53,8 +53,9 @@ static void alter_finish(lode_fan_t *f)
         if (!f->items[i].issued)
             continue;
         r->ErrorCode = f->items[i].err.code;
-        r->ErrorMessage = f->items[i].err.message[0] ? lode_rctx_str(f->ctx, f->items[i].err.message)
-                                                      : LODE_STR_NULL;
+        r->ErrorMessage = f->items[i].err.message[0]
+                              ? lode_rctx_str(f->ctx, f->items[i].err.message)
+                              : LODE_STR_NULL;
     }
     if (f->ctx->hdr.api_key == LODE_API_ALTER_CONFIGS) {
         AlterConfigsResponse out;

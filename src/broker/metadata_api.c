@@ -52,7 +52,8 @@ static void fill_topic(lode_rctx_t *ctx, const lode_image_t *img, const lode_top
         ps[i].IsrNodes_count = p->nisr;
         ps[i].OfflineReplicas = ids_copy(ctx, p->offline_replicas, p->noffline);
         ps[i].OfflineReplicas_count = p->noffline;
-        const lode_broker_info_t *leader = p->leader >= 0 ? lode_image_broker(img, p->leader) : NULL;
+        const lode_broker_info_t *leader =
+            p->leader >= 0 ? lode_image_broker(img, p->leader) : NULL;
         if (p->leader < 0 || !leader || leader->fenced)
             ps[i].ErrorCode = LODE_KERR_LEADER_NOT_AVAILABLE;
     }
@@ -64,8 +65,7 @@ static void fill_brokers(lode_rctx_t *ctx, const lode_image_t *img, MetadataResp
 {
     const char *listener = lode_conn_listener(ctx->req->conn);
     size_t n = lode_hmap_count(&img->brokers), it = 0;
-    MetadataResponse_MetadataResponseBroker *bs =
-        lode_arena_calloc(&ctx->arena, n + 1, sizeof *bs);
+    MetadataResponse_MetadataResponseBroker *bs = lode_arena_calloc(&ctx->arena, n + 1, sizeof *bs);
     int32_t k = 0;
     lode_hmap_entry_t *e;
     while ((e = lode_hmap_next(&img->brokers, &it))) {

@@ -198,14 +198,14 @@ static lode_log_t *produce_partition(part_ctx_t *p, const lode_bytes_t *records)
     lode_log_config_t lc;
     lode_log_get_config(log, &lc);
     char buf[64];
-    int64_t before = strtoll(lode_broker_topic_config(b, p->img, p->topic,
-                                                      "message.timestamp.before.max.ms", buf,
-                                                      sizeof buf),
-                             NULL, 10);
-    int64_t after = strtoll(lode_broker_topic_config(b, p->img, p->topic,
-                                                     "message.timestamp.after.max.ms", buf,
-                                                     sizeof buf),
-                            NULL, 10);
+    int64_t before =
+        strtoll(lode_broker_topic_config(b, p->img, p->topic, "message.timestamp.before.max.ms",
+                                         buf, sizeof buf),
+                NULL, 10);
+    int64_t after =
+        strtoll(lode_broker_topic_config(b, p->img, p->topic, "message.timestamp.after.max.ms", buf,
+                                         sizeof buf),
+                NULL, 10);
     int64_t now = p->ctx->now_ms;
     lode_batch_validate_opts_t opts = {
         .flags = LODE_BATCH_V_CLIENT | LODE_BATCH_V_TIMESTAMPS |
@@ -238,7 +238,8 @@ static lode_log_t *produce_partition(part_ctx_t *p, const lode_bytes_t *records)
             lode_buf_reset(p->converted);
             rc = recompress(&h, &info, want, p->converted);
             if (rc) {
-                fail(p, batch_error(rc), "cannot convert the batch to the topic's compression.type");
+                fail(p, batch_error(rc),
+                     "cannot convert the batch to the topic's compression.type");
                 goto out;
             }
             batch = p->converted->data;
@@ -358,7 +359,8 @@ void lode_handle_produce(lode_rctx_t *ctx)
 
     if (req->Acks == 0) {
         if (any_error)
-            lode_rctx_close(ctx, "a Produce with acks=0 failed (the client learns by reconnecting)");
+            lode_rctx_close(ctx,
+                            "a Produce with acks=0 failed (the client learns by reconnecting)");
         else
             lode_rctx_noreply(ctx);
         return;

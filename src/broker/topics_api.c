@@ -112,8 +112,7 @@ static int16_t assignment_matrix(lode_rctx_t *ctx, const CreateTopicsRequest_Cre
         return LODE_KERR_INVALID_REQUEST;
     }
     int32_t nr = t->Assignments[0].BrokerIds_count;
-    int32_t *m = lode_arena_calloc(&ctx->arena, (size_t)np * (size_t)(nr > 0 ? nr : 1),
-                                   sizeof *m);
+    int32_t *m = lode_arena_calloc(&ctx->arena, (size_t)np * (size_t)(nr > 0 ? nr : 1), sizeof *m);
     bool *seen = lode_arena_calloc(&ctx->arena, (size_t)np, sizeof *seen);
     for (int32_t i = 0; i < np; i++) {
         const CreateTopicsRequest_CreatableReplicaAssignment *a = &t->Assignments[i];
@@ -127,8 +126,7 @@ static int16_t assignment_matrix(lode_rctx_t *ctx, const CreateTopicsRequest_Cre
                            : "All partitions should have the same number of replicas";
             return LODE_KERR_INVALID_REPLICA_ASSIGNMENT;
         }
-        memcpy(m + (size_t)a->PartitionIndex * (size_t)nr, a->BrokerIds,
-               (size_t)nr * sizeof *m);
+        memcpy(m + (size_t)a->PartitionIndex * (size_t)nr, a->BrokerIds, (size_t)nr * sizeof *m);
     }
     nt->assignment = m;
     nt->assignment_partitions = np;
@@ -179,8 +177,10 @@ void lode_handle_create_topics(lode_rctx_t *ctx)
             }
         }
         if (t->Configs_count > 0) {
-            const char **keys = lode_arena_calloc(&ctx->arena, (size_t)t->Configs_count, sizeof *keys);
-            const char **vals = lode_arena_calloc(&ctx->arena, (size_t)t->Configs_count, sizeof *vals);
+            const char **keys =
+                lode_arena_calloc(&ctx->arena, (size_t)t->Configs_count, sizeof *keys);
+            const char **vals =
+                lode_arena_calloc(&ctx->arena, (size_t)t->Configs_count, sizeof *vals);
             for (int32_t k = 0; k < t->Configs_count; k++) {
                 keys[k] = lode_rctx_cstr(ctx, &t->Configs[k].Name);
                 vals[k] = lode_str_is_null(&t->Configs[k].Value)
@@ -191,7 +191,8 @@ void lode_handle_create_topics(lode_rctx_t *ctx)
             nt.config_values = vals;
             nt.nconfigs = (size_t)t->Configs_count;
         }
-        lode_controller_create_topic(c, &nt, req->validateOnly, lode_fan_item_done, lode_fan_item(f, i));
+        lode_controller_create_topic(c, &nt, req->validateOnly, lode_fan_item_done,
+                                     lode_fan_item(f, i));
     }
     lode_fan_done_one(f);
 }

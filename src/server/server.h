@@ -35,6 +35,10 @@ int lode_server_start(const lode_config_t *cfg, const lode_server_options_t *opt
 /* The port listener `name` is bound to (for port 0 in tests), or -1. */
 int lode_server_port(lode_server_t *s, const char *listener);
 
+/* The embedded single-node configuration (config/server.properties
+ * without comments), in properties syntax. */
+extern const char lode_server_default_properties[];
+
 /* Orderly stop (see above) and free. */
 void lode_server_stop(lode_server_t *s);
 

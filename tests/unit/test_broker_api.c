@@ -252,7 +252,8 @@ static int64_t list_offset(int fd, const char *topic, int64_t ts)
     lode_buf_init(&in);
     call(fd, LODE_API_LIST_OFFSETS, 7, &req, &resp, &a, &in);
     REQUIRE(resp.Topics_count == 1 && resp.Topics[0].Partitions_count == 1);
-    int64_t off = resp.Topics[0].Partitions[0].ErrorCode ? -100 : resp.Topics[0].Partitions[0].Offset;
+    int64_t off =
+        resp.Topics[0].Partitions[0].ErrorCode ? -100 : resp.Topics[0].Partitions[0].Offset;
     lode_buf_free(&in);
     lode_arena_free(&a);
     return off;

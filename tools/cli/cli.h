@@ -8,7 +8,4 @@
 int lode_cli_storage(int argc, char **argv);
 int lode_cli_server(int argc, char **argv);
 
-/* The embedded single-node configuration (config/server.properties). */
-extern const char lode_default_server_properties[];
-
 #endif

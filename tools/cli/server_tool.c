@@ -17,29 +17,6 @@
 #include "core/props.h"
 #include "server/server.h"
 
-/* config/server.properties without its comments (a test keeps them equal). */
-const char lode_default_server_properties[] =
-    "process.roles=broker,controller\n"
-    "node.id=1\n"
-    "controller.quorum.voters=1@localhost:9093\n"
-    "listeners=PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093\n"
-    "advertised.listeners=PLAINTEXT://localhost:9092\n"
-    "controller.listener.names=CONTROLLER\n"
-    "inter.broker.listener.name=PLAINTEXT\n"
-    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n"
-    "log.dirs=data\n"
-    "num.partitions=1\n"
-    "default.replication.factor=1\n"
-    "auto.create.topics.enable=true\n"
-    "offsets.topic.replication.factor=1\n"
-    "transaction.state.log.replication.factor=1\n"
-    "transaction.state.log.min.isr=1\n"
-    "num.network.threads=2\n"
-    "socket.request.max.bytes=104857600\n"
-    "log.retention.hours=168\n"
-    "log.segment.bytes=1073741824\n"
-    "log.retention.check.interval.ms=300000\n";
-
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lode server [server.properties] [--override property=value]...\n"
@@ -89,9 +66,8 @@ int lode_cli_server(int argc, char **argv)
         file = argv[i];
     }
     int rc = file ? lode_props_load_file(&props, file, LODE_PROPS_LATIN1, err, sizeof err)
-                  : lode_props_load_buf(&props, lode_default_server_properties,
-                                        sizeof lode_default_server_properties - 1, 0, err,
-                                        sizeof err);
+                  : lode_props_load_buf(&props, lode_server_default_properties,
+                                        strlen(lode_server_default_properties), 0, err, sizeof err);
     if (rc) {
         fprintf(stderr, "lode server: cannot read %s: %s\n", file ? file : "the default", err);
         lode_props_free(&props);
