@@ -1,0 +1,372 @@
+/*
+ * bench_server.c — end-to-end throughput and latency of a real `lode server`
+ * driven by librdkafka over loopback TCP, beside the limit of this machine
+ * measured in the same run (iperf3 loopback bandwidth).
+ *
+ * Cases: produce 100 B / 1 KB / 10 KB records with acks=1 and acks=all
+ * (fsynced by group commit), p50/p99/p99.9 of the produce latency (enqueue →
+ * delivery report), produce latency at a fixed 100 MB/s, and consuming the
+ * page-cached data back. Broker CPU seconds per GB come from
+ * /proc/<pid>/stat.
+ *
+ * Usage: bench_server [--quick] [--lode PATH]   (default PATH: build/bin/lode)
+ * The server runs in a temporary directory that is removed afterwards.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    socklen_t l = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &l);
+    int p = ntohs(a.sin_port);
+    close(fd);
+    return p;
+}
+
+static bool port_open(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+/* ---- the server under test ------------------------------------------------ */
+
+static pid_t server_pid;
+static char server_dir[256];
+static char bootstrap[64];
+
+static void start_server(const char *lode)
+{
+    snprintf(server_dir, sizeof server_dir, "/tmp/lode-bench-XXXXXX");
+    if (!mkdtemp(server_dir)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    int p = free_port(), q = free_port();
+    char props[512];
+    snprintf(props, sizeof props, "%s/server.properties", server_dir);
+    FILE *f = fopen(props, "w");
+    fprintf(f,
+            "process.roles=broker,controller\nnode.id=1\n"
+            "controller.quorum.voters=1@127.0.0.1:%d\n"
+            "listeners=PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d\n"
+            "advertised.listeners=PLAINTEXT://127.0.0.1:%d\n"
+            "controller.listener.names=CONTROLLER\n"
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n"
+            "log.dirs=%s/data\nnum.network.threads=2\n",
+            q, p, q, p, server_dir);
+    fclose(f);
+    snprintf(bootstrap, sizeof bootstrap, "127.0.0.1:%d", p);
+    server_pid = fork();
+    if (server_pid == 0) {
+        char log[512];
+        snprintf(log, sizeof log, "%s/server.log", server_dir);
+        freopen(log, "w", stderr);
+        execl(lode, lode, "server", props, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200 && !port_open(p); i++)
+        usleep(50000);
+    if (!port_open(p)) {
+        fprintf(stderr, "bench_server: the server did not start (see %s/server.log)\n", server_dir);
+        exit(1);
+    }
+}
+
+static void stop_server(void)
+{
+    kill(server_pid, SIGTERM);
+    int st;
+    waitpid(server_pid, &st, 0);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", server_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_server: cannot remove %s\n", server_dir);
+}
+
+/* The server's user+system CPU seconds so far. */
+static double server_cpu(void)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)server_pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    unsigned long ut = 0, st = 0;
+    if (p)
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* ---- iperf3 --------------------------------------------------------------- */
+
+static double iperf3_gbytes(int seconds)
+{
+    int port = free_port();
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    pid_t srv = fork();
+    if (srv == 0) {
+        freopen("/dev/null", "w", stdout);
+        freopen("/dev/null", "w", stderr);
+        execlp("iperf3", "iperf3", "-s", "-p", portstr, (char *)NULL);
+        _exit(127);
+    }
+    double gbytes = 0;
+    static char out[1 << 20];
+    /* the server needs a moment to listen: retry the client until it connects */
+    for (int attempt = 0; attempt < 50 && gbytes == 0; attempt++) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "iperf3 -c 127.0.0.1 -p %d -t %d -J 2>/dev/null", port, seconds);
+        FILE *p = popen(cmd, "r");
+        if (!p)
+            break;
+        size_t n = fread(out, 1, sizeof out - 1, p);
+        pclose(p);
+        out[n] = 0;
+        const char *s = strstr(out, "\"sum_received\"");
+        s = s ? strstr(s, "\"bits_per_second\"") : NULL;
+        if (s)
+            gbytes = strtod(strchr(s, ':') + 1, NULL) / 8 / 1e9;
+        else
+            usleep(100000);
+    }
+    kill(srv, SIGTERM);
+    waitpid(srv, NULL, 0);
+    return gbytes;
+}
+
+/* ---- produce ---------------------------------------------------------------- */
+
+typedef struct lat {
+    int64_t *ns;
+    size_t n, cap;
+    int errors;
+} lat_t;
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)opaque;
+    lat_t *l = rd_kafka_opaque(rk);
+    if (m->err) {
+        l->errors++;
+        return;
+    }
+    int64_t sent = (int64_t)(intptr_t)m->_private;
+    if (l->n < l->cap)
+        l->ns[l->n++] = now_ns() - sent;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(lat_t *l, double p)
+{
+    if (!l->n)
+        return 0;
+    size_t i = (size_t)(p / 100.0 * (double)(l->n - 1));
+    return (double)l->ns[i] / 1e6;
+}
+
+typedef struct result {
+    double mbps, recs_per_s, cpu_per_gb, p50, p99, p999;
+    int errors;
+} result_t;
+
+static rd_kafka_t *producer(const char *acks, lat_t *l)
+{
+    char err[512];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "bootstrap.servers", bootstrap, err, sizeof err);
+    rd_kafka_conf_set(c, "acks", acks, err, sizeof err);
+    rd_kafka_conf_set(c, "linger.ms", "5", err, sizeof err);
+    rd_kafka_conf_set(c, "batch.size", "1000000", err, sizeof err);
+    rd_kafka_conf_set(c, "queue.buffering.max.kbytes", "1048576", err, sizeof err);
+    rd_kafka_conf_set(c, "queue.buffering.max.messages", "2000000", err, sizeof err);
+    rd_kafka_conf_set(c, "enable.idempotence", "false", err, sizeof err);
+    rd_kafka_conf_set_dr_msg_cb(c, dr_cb);
+    rd_kafka_conf_set_opaque(c, l);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+    if (!rk) {
+        fprintf(stderr, "bench_server: %s\n", err);
+        exit(1);
+    }
+    return rk;
+}
+
+/* Produces `bytes` of `size`-byte records to `topic` (optionally at a fixed
+ * rate in bytes/s, 0 = as fast as possible). */
+static result_t produce(const char *topic, size_t size, int64_t bytes, const char *acks,
+                        double rate)
+{
+    size_t n = (size_t)(bytes / (int64_t)size);
+    lat_t l = {.ns = malloc(n * sizeof(int64_t)), .cap = n};
+    rd_kafka_t *rk = producer(acks, &l);
+    char *val = malloc(size);
+    for (size_t i = 0; i < size; i++)
+        val[i] = (char)('a' + i % 26);
+    double cpu0 = server_cpu();
+    int64_t t0 = now_ns();
+    for (size_t i = 0; i < n; i++) {
+        if (rate > 0) {
+            int64_t due = t0 + (int64_t)((double)(i * size) / rate * 1e9);
+            while (now_ns() < due)
+                rd_kafka_poll(rk, 0);
+        }
+        while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                                 RD_KAFKA_V_VALUE(val, size),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_OPAQUE((void *)(intptr_t)now_ns()),
+                                 RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(rk, 1);
+        rd_kafka_poll(rk, 0);
+    }
+    rd_kafka_flush(rk, 120000);
+    int64_t t1 = now_ns();
+    double cpu = server_cpu() - cpu0;
+    rd_kafka_destroy(rk);
+    qsort(l.ns, l.n, sizeof *l.ns, cmp64);
+    double secs = (double)(t1 - t0) / 1e9;
+    result_t r = {.mbps = (double)(n * size) / secs / 1e6,
+                  .recs_per_s = (double)n / secs,
+                  .cpu_per_gb = cpu / ((double)(n * size) / 1e9),
+                  .p50 = pct(&l, 50),
+                  .p99 = pct(&l, 99),
+                  .p999 = pct(&l, 99.9),
+                  .errors = l.errors + (int)(n - l.n - (size_t)l.errors)};
+    free(val);
+    free(l.ns);
+    return r;
+}
+
+/* ---- consume ---------------------------------------------------------------- */
+
+static result_t consume(const char *topic, int64_t expect_bytes)
+{
+    char err[512];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "bootstrap.servers", bootstrap, err, sizeof err);
+    rd_kafka_conf_set(c, "group.id", "bench", err, sizeof err); /* required by the API, unused */
+    rd_kafka_conf_set(c, "fetch.max.bytes", "52428800", err, sizeof err);
+    rd_kafka_conf_set(c, "max.partition.fetch.bytes", "10485760", err, sizeof err);
+    rd_kafka_conf_set(c, "queued.max.messages.kbytes", "1048576", err, sizeof err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
+    result_t r = {0};
+    if (!rk)
+        return r;
+    rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(tp, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(rk, tp);
+    rd_kafka_topic_partition_list_destroy(tp);
+    double cpu0 = server_cpu();
+    int64_t got = 0, t0 = now_ns(), last = t0;
+    while (got < expect_bytes && now_ns() - last < 10 * 1000000000LL) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m)
+            continue;
+        if (!m->err) {
+            got += (int64_t)m->len;
+            last = now_ns();
+        } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            r.errors++;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    int64_t t1 = now_ns();
+    double cpu = server_cpu() - cpu0;
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    double secs = (double)(t1 - t0) / 1e9;
+    r.mbps = (double)got / secs / 1e6;
+    r.cpu_per_gb = got ? cpu / ((double)got / 1e9) : 0;
+    if (got < expect_bytes)
+        r.errors++;
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    const char *lode = "build/bin/lode";
+    bool quick = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick"))
+            quick = true;
+        else if (!strcmp(argv[i], "--lode") && i + 1 < argc)
+            lode = argv[++i];
+    }
+    int64_t volume = quick ? 200000000LL : 1000000000LL;
+    double loop = iperf3_gbytes(quick ? 2 : 5);
+    printf("## lode server end to end (librdkafka %s, client on the same machine)\n\n",
+           rd_kafka_version_str());
+    printf("iperf3 loopback TCP: %.2f GB/s (%.0f MB/s)\n\n", loop, loop * 1000);
+    start_server(lode);
+    printf("| case | MB/s | vs iperf3 | records/s | p50 ms | p99 ms | p99.9 ms | broker CPU s/GB | "
+           "errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    static const size_t sizes[] = {100, 1000, 10000};
+    static const char *acks[] = {"1", "all"};
+    char topic[64];
+    int t = 0;
+    for (size_t a = 0; a < 2; a++) {
+        for (size_t s = 0; s < 3; s++) {
+            snprintf(topic, sizeof topic, "bench-%d", t++);
+            int64_t vol = sizes[s] == 100 ? volume / 4 : volume;
+            result_t r = produce(topic, sizes[s], vol, acks[a], 0);
+            printf("| produce %zu B acks=%s | %.0f | %.0f%% | %.0f | %.2f | %.2f | %.2f | %.1f | "
+                   "%d |\n",
+                   sizes[s], acks[a], r.mbps, r.mbps / (loop * 1000) * 100, r.recs_per_s, r.p50,
+                   r.p99, r.p999, r.cpu_per_gb, r.errors);
+            fflush(stdout);
+            if (a == 0 && s == 1) {
+                result_t c = consume(topic, vol);
+                printf("| consume 1000 B (page cache) | %.0f | %.0f%% | %.0f | | | | %.1f | %d |\n",
+                       c.mbps, c.mbps / (loop * 1000) * 100, c.mbps * 1e6 / 1000, c.cpu_per_gb,
+                       c.errors);
+                fflush(stdout);
+            }
+        }
+    }
+    snprintf(topic, sizeof topic, "bench-rate");
+    result_t r = produce(topic, 1000, quick ? 200000000LL : 1000000000LL, "all", 100e6);
+    printf(
+        "| produce 1000 B acks=all at 100 MB/s | %.0f | %.0f%% | %.0f | %.2f | %.2f | %.2f | %.1f "
+        "| %d |\n",
+        r.mbps, r.mbps / (loop * 1000) * 100, r.recs_per_s, r.p50, r.p99, r.p999, r.cpu_per_gb,
+        r.errors);
+    stop_server();
+    return 0;
+}
