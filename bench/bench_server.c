@@ -168,6 +168,58 @@ static double iperf3_gbytes(int seconds)
     return gbytes;
 }
 
+/* The server's resident memory in KiB. */
+static long server_rss_kb(void)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)server_pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* Opens n idle connections (each completes an ApiVersions round trip so the
+ * server has set it up fully) and reports the server's memory per
+ * connection. */
+static void idle_connections(int n)
+{
+    int port = atoi(strchr(bootstrap, ':') + 1);
+    int *fds = malloc((size_t)n * sizeof *fds);
+    long before = server_rss_kb();
+    /* ApiVersions v0, correlation id 1, client id "b" */
+    static const uint8_t req[] = {0, 0, 0, 11, 0, 18, 0, 0, 0, 0, 0, 1, 0, 1, 'b'};
+    int open_ok = 0;
+    for (int i = 0; i < n; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&a, sizeof a) != 0 ||
+            write(fds[i], req, sizeof req) != (ssize_t)sizeof req) {
+            if (fds[i] >= 0)
+                close(fds[i]);
+            fds[i] = -1;
+            continue;
+        }
+        uint8_t resp[4096];
+        if (read(fds[i], resp, sizeof resp) > 0)
+            open_ok++;
+    }
+    long after = server_rss_kb();
+    printf("idle connections: %d of %d open and answered; server RSS %ld MiB → %ld MiB, %.1f KiB "
+           "per connection\n\n",
+           open_ok, n, before / 1024, after / 1024,
+           open_ok ? (double)(after - before) / open_ok : 0.0);
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
+}
+
 /* ---- produce ---------------------------------------------------------------- */
 
 typedef struct lat {
@@ -335,6 +387,7 @@ int main(int argc, char **argv)
            rd_kafka_version_str());
     printf("iperf3 loopback TCP: %.2f GB/s (%.0f MB/s)\n\n", loop, loop * 1000);
     start_server(lode);
+    idle_connections(10000);
     printf("| case | MB/s | vs iperf3 | records/s | p50 ms | p99 ms | p99.9 ms | broker CPU s/GB | "
            "errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     static const size_t sizes[] = {100, 1000, 10000};
