@@ -147,7 +147,7 @@ static void fail(part_ctx_t *p, int16_t code, const char *why)
 
 /* Validates and appends one partition's records; on success fills the
  * response and returns the log (reference held) for acks=all. */
-static lode_log_t *produce_partition(part_ctx_t *p, const lode_bytes_t *records)
+static lode_log_t *produce_partition(part_ctx_t *p, const lode_bytes_t *records, int16_t acks)
 {
     lode_broker_t *b = p->ctx->b;
     const lode_topic_info_t *t = lode_image_topic(p->img, p->topic);
@@ -195,9 +195,19 @@ static lode_log_t *produce_partition(part_ctx_t *p, const lode_bytes_t *records)
         goto out;
     }
 
+    char buf[64];
+    if (acks == -1) {
+        int32_t min_isr = atoi(lode_broker_topic_config(b, p->img, p->topic,
+                                                        "min.insync.replicas", buf, sizeof buf));
+        if (pi->nisr < min_isr) {
+            snprintf(buf, sizeof buf, "The in-sync replicas (%d) are fewer than %d", pi->nisr,
+                     min_isr);
+            fail(p, LODE_KERR_NOT_ENOUGH_REPLICAS, buf);
+            goto out;
+        }
+    }
     lode_log_config_t lc;
     lode_log_get_config(log, &lc);
-    char buf[64];
     int64_t before =
         strtoll(lode_broker_topic_config(b, p->img, p->topic, "message.timestamp.before.max.ms",
                                          buf, sizeof buf),
@@ -333,7 +343,7 @@ void lode_handle_produce(lode_rctx_t *ctx)
                 any_error = true;
                 continue;
             }
-            lode_log_t *log = produce_partition(&p, &pd->Records);
+            lode_log_t *log = produce_partition(&p, &pd->Records, req->Acks);
             if (!log) {
                 any_error = true;
                 continue;

@@ -483,3 +483,19 @@ TEST(delete_records_and_describe_log_dirs)
     close(fd);
     stop(&n);
 }
+
+TEST(acks_all_needs_min_insync_replicas)
+{
+    node_t n;
+    start(&n, NULL);
+    int fd = connect_to(n.port);
+    create_topic(fd, "misr", 1, "min.insync.replicas", "2");
+    lode_buf_t b;
+    lode_buf_init(&b);
+    batch(&b, 1, -1, -1);
+    CHECK_EQ(produce(fd, 9, "misr", b.data, b.len, NULL), LODE_KERR_NOT_ENOUGH_REPLICAS);
+    CHECK_EQ(list_offset(fd, "misr", -1), 0);
+    lode_buf_free(&b);
+    close(fd);
+    stop(&n);
+}
