@@ -25,6 +25,7 @@ static const lode_api_support_t *table(void)
         t[i] = (lode_api_support_t){1, 0, NULL};
 #define SERVE(key, lo, hi, fn) t[key] = (lode_api_support_t){lo, hi, fn}
     SERVE(LODE_API_PRODUCE, 0, 11, lode_handle_produce);
+    SERVE(LODE_API_FETCH, 4, 17, lode_handle_fetch);
     SERVE(LODE_API_LIST_OFFSETS, 1, 10, lode_handle_list_offsets);
     SERVE(LODE_API_API_VERSIONS, 0, 4, lode_handle_api_versions);
     SERVE(LODE_API_OFFSET_FOR_LEADER_EPOCH, 2, 4, lode_handle_offset_for_leader_epoch);

@@ -164,6 +164,26 @@ void lode_handle_describe_log_dirs(lode_rctx_t *ctx);
 #define LODE_CLUSTER_OPERATIONS                                                                    \
     ((1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12))
 
+void lode_handle_fetch(lode_rctx_t *ctx);
+
+/* One partition of a Fetch response. */
+typedef struct lode_fetch_part {
+    lode_fs_part_t *sp; /* topic, topic id, partition */
+    int16_t error;
+    int64_t hw, lso, log_start;
+    lode_log_read_t read; /* the records (a file slice); seg NULL when none */
+    bool include;         /* in this response (incremental sessions skip some) */
+} lode_fetch_part_t;
+
+/*
+ * Writes a Fetch response body of version v (4-17) after the header already
+ * in r: the records of each included partition become a sendfile part (the
+ * response takes over read.seg). Returns the offset of SessionId in r's head
+ * buffer (v7+) so the caller can set it once the session step ends.
+ */
+size_t lode_fetch_write_response(lode_resp_t *r, int16_t v, int16_t error, int32_t session_id,
+                                 bool committed, lode_fetch_part_t *parts, size_t n);
+
 /* Answers requests still waiting for producer ids (at stop). */
 void lode_broker_free_pid_waiters(lode_broker_t *b);
 
