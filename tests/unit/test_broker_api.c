@@ -22,10 +22,14 @@
 #include "proto/gen/DeleteRecordsResponse.h"
 #include "proto/gen/DescribeLogDirsRequest.h"
 #include "proto/gen/DescribeLogDirsResponse.h"
+#include "proto/gen/FetchRequest.h"
+#include "proto/gen/FetchResponse.h"
 #include "proto/gen/InitProducerIdRequest.h"
 #include "proto/gen/InitProducerIdResponse.h"
 #include "proto/gen/ListOffsetsRequest.h"
 #include "proto/gen/ListOffsetsResponse.h"
+#include "proto/gen/MetadataRequest.h"
+#include "proto/gen/MetadataResponse.h"
 #include "proto/gen/ProduceRequest.h"
 #include "proto/gen/ProduceResponse.h"
 #include "proto/gen/api_table.h"
@@ -34,6 +38,7 @@
 #include "proto/record_batch.h"
 #include "server/server.h"
 #include "test.h"
+#include <pthread.h>
 
 typedef struct node {
     lode_config_t *cfg;
@@ -496,6 +501,190 @@ TEST(acks_all_needs_min_insync_replicas)
     CHECK_EQ(produce(fd, 9, "misr", b.data, b.len, NULL), LODE_KERR_NOT_ENOUGH_REPLICAS);
     CHECK_EQ(list_offset(fd, "misr", -1), 0);
     lode_buf_free(&b);
+    close(fd);
+    stop(&n);
+}
+
+/* The topic id of a topic, from Metadata v12. */
+static void topic_id(int fd, const char *topic, uint8_t out[16])
+{
+    MetadataRequest req;
+    MetadataRequest_init(&req);
+    MetadataRequest_MetadataRequestTopic t;
+    MetadataRequest_MetadataRequestTopic_init(&t);
+    t.Name = lode_str_c(topic);
+    req.Topics = &t;
+    req.Topics_count = 1;
+    MetadataResponse resp;
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    call(fd, LODE_API_METADATA, 12, &req, &resp, &a, &in);
+    REQUIRE(resp.Topics_count == 1);
+    memcpy(out, resp.Topics[0].TopicId.b, 16);
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+}
+
+typedef struct fetch_args {
+    int16_t v;
+    const char *topic;
+    const uint8_t *id;
+    int64_t offset;
+    int32_t min_bytes, max_wait;
+    int32_t session, epoch;
+} fetch_args_t;
+
+/* One Fetch; the response decoded by the generated codec into resp. */
+static void fetch(int fd, const fetch_args_t *f, FetchResponse *resp, lode_arena_t *a,
+                  lode_buf_t *in)
+{
+    FetchRequest req;
+    FetchRequest_init(&req);
+    req.ReplicaId = -1;
+    req.MaxWaitMs = f->max_wait;
+    req.MinBytes = f->min_bytes;
+    req.MaxBytes = 1 << 20;
+    req.SessionId = f->session;
+    req.SessionEpoch = f->epoch;
+    FetchRequest_FetchTopic t;
+    FetchRequest_FetchTopic_init(&t);
+    if (f->v >= 13)
+        memcpy(t.TopicId.b, f->id, 16);
+    else
+        t.Topic = lode_str_c(f->topic);
+    FetchRequest_FetchPartition p;
+    FetchRequest_FetchPartition_init(&p);
+    p.FetchOffset = f->offset;
+    p.PartitionMaxBytes = 1 << 20;
+    t.Partitions = &p;
+    t.Partitions_count = 1;
+    req.Topics = &t;
+    req.Topics_count = f->topic ? 1 : 0;
+    req.ForgottenTopicsData_count = 0;
+    call(fd, LODE_API_FETCH, f->v, &req, resp, a, in);
+}
+
+/* Records in a Fetch partition's bytes (whole batches). */
+static int count_records(const lode_bytes_t *recs)
+{
+    int n = 0;
+    lode_batch_iter_t it;
+    lode_batch_iter_init(&it, recs->ptr, recs->len > 0 ? (size_t)recs->len : 0);
+    lode_batch_hdr_t h;
+    while (lode_batch_iter_next(&it, &h)) {
+        CHECK(lode_batch_validate(&h, NULL, NULL, NULL, 0) == 0);
+        n += h.records_count;
+    }
+    return n;
+}
+
+TEST(fetch_every_version_decodes_with_the_generated_codec)
+{
+    node_t n;
+    start(&n, NULL);
+    int fd = connect_to(n.port);
+    create_topic(fd, "f", 1, NULL, NULL);
+    uint8_t id[16];
+    topic_id(fd, "f", id);
+    lode_buf_t b;
+    lode_buf_init(&b);
+    batch(&b, 3, -1, -1);
+    CHECK_EQ(produce(fd, 9, "f", b.data, b.len, NULL), 0);
+    lode_buf_free(&b);
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    for (int16_t v = 4; v <= 17; v++) {
+        FetchResponse resp;
+        fetch_args_t f = {v, "f", id, 1, 1, 0, 0, -1};
+        fetch(fd, &f, &resp, &a, &in);
+        CHECK_EQ(resp.ErrorCode, 0);
+        REQUIRE(resp.Responses_count == 1);
+        REQUIRE(resp.Responses[0].Partitions_count == 1);
+        if (v >= 13)
+            CHECK(!memcmp(resp.Responses[0].TopicId.b, id, 16));
+        else
+            CHECK(lode_str_eq_c(&resp.Responses[0].Topic, "f"));
+        const FetchResponse_PartitionData *p = &resp.Responses[0].Partitions[0];
+        CHECK_EQ(p->ErrorCode, 0);
+        CHECK_EQ(p->HighWatermark, 3);
+        CHECK_EQ(p->LastStableOffset, 3);
+        CHECK_EQ(count_records(&p->Records), 3); /* the whole batch holding offset 1 */
+        if (v >= 5)
+            CHECK_EQ(p->LogStartOffset, 0);
+        CHECK_EQ(p->AbortedTransactions_count, -1); /* read_uncommitted: null */
+        /* past the end: OFFSET_OUT_OF_RANGE */
+        fetch_args_t g = {v, "f", id, 9, 1, 0, 0, -1};
+        fetch(fd, &g, &resp, &a, &in);
+        CHECK_EQ(resp.Responses[0].Partitions[0].ErrorCode, LODE_KERR_OFFSET_OUT_OF_RANGE);
+    }
+    /* an unknown topic id */
+    FetchResponse resp;
+    uint8_t bad[16] = {1, 2, 3};
+    fetch_args_t f = {13, "f", bad, 0, 1, 0, 0, -1};
+    fetch(fd, &f, &resp, &a, &in);
+    CHECK_EQ(resp.Responses[0].Partitions[0].ErrorCode, LODE_KERR_UNKNOWN_TOPIC_ID);
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+    close(fd);
+    stop(&n);
+}
+
+typedef struct delayed_producer {
+    int port;
+} delayed_producer_t;
+
+static void *produce_later(void *arg)
+{
+    delayed_producer_t *d = arg;
+    usleep(300 * 1000);
+    int fd = connect_to(d->port);
+    lode_buf_t b;
+    lode_buf_init(&b);
+    batch(&b, 2, -1, -1);
+    CHECK_EQ(produce(fd, 9, "w", b.data, b.len, NULL), 0);
+    lode_buf_free(&b);
+    close(fd);
+    return NULL;
+}
+
+TEST(fetch_waits_for_min_bytes_and_sessions_send_only_changes)
+{
+    node_t n;
+    start(&n, NULL);
+    int fd = connect_to(n.port);
+    create_topic(fd, "w", 1, NULL, NULL);
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    /* Nothing there yet: the fetch waits (up to 30 s) until records arrive. */
+    pthread_t th;
+    delayed_producer_t d = {n.port};
+    pthread_create(&th, NULL, produce_later, &d);
+    FetchResponse resp;
+    fetch_args_t f = {12, "w", NULL, 0, 1, 30000, 0, 0}; /* full fetch, new session */
+    fetch(fd, &f, &resp, &a, &in);
+    pthread_join(th, NULL);
+    REQUIRE(resp.Responses_count == 1);
+    CHECK_EQ(count_records(&resp.Responses[0].Partitions[0].Records), 2);
+    int32_t session = resp.SessionId;
+    CHECK(session != 0);
+    /* Incremental, nothing new: the partition is left out; waits MaxWait. */
+    fetch_args_t g = {12, "w", NULL, 2, 1, 200, session, 1}; /* the new offset */
+    fetch(fd, &g, &resp, &a, &in);
+    CHECK_EQ(resp.ErrorCode, 0);
+    CHECK_EQ(resp.SessionId, session);
+    CHECK_EQ(resp.Responses_count, 0);
+    /* A wrong epoch. */
+    fetch_args_t h = {12, NULL, NULL, 2, 1, 0, session, 7};
+    fetch(fd, &h, &resp, &a, &in);
+    CHECK_EQ(resp.ErrorCode, LODE_KERR_INVALID_FETCH_SESSION_EPOCH);
+    lode_buf_free(&in);
+    lode_arena_free(&a);
     close(fd);
     stop(&n);
 }
