@@ -240,6 +240,15 @@ static bool hosts(const lode_partition_info_t *p, int32_t node)
     return false;
 }
 
+/* A leader whose ISR is itself alone: the high watermark is its log end
+ * (Kafka's leader advances it to the ISR's minimum LEO on becoming leader;
+ * after an unclean stop the checkpointed one may lag). */
+static void lead_alone(lode_broker_t *b, const lode_partition_info_t *p, lode_log_t *log)
+{
+    if (p->leader == b->node_id && p->nisr == 1 && p->isr[0] == b->node_id)
+        lode_log_set_high_watermark(log, lode_log_end_offset(log));
+}
+
 static void create_log(lode_broker_t *b, const lode_topic_info_t *t, int32_t partition)
 {
     lode_log_t *log;
@@ -249,6 +258,7 @@ static void create_log(lode_broker_t *b, const lode_topic_info_t *t, int32_t par
                        lode_strerror(rc));
         return;
     }
+    lead_alone(b, &t->partitions[partition], log);
     lode_log_release(log);
 }
 
@@ -311,8 +321,15 @@ void lode_broker_on_image(void *arg, const lode_image_t *img)
             continue; /* shared, unchanged */
         for (int32_t p = 0; p < t->npartitions; p++) {
             bool had = ot && p < ot->npartitions && hosts(&ot->partitions[p], b->node_id);
-            if (!had && hosts(&t->partitions[p], b->node_id))
+            if (!had && hosts(&t->partitions[p], b->node_id)) {
                 create_log(b, t, p);
+            } else if (had && hosts(&t->partitions[p], b->node_id)) {
+                lode_log_t *log = lode_logmgr_get(b->logs, t->name, p);
+                if (log) {
+                    lead_alone(b, &t->partitions[p], log);
+                    lode_log_release(log);
+                }
+            }
         }
     }
     configs_changed(b, old, now);

@@ -53,12 +53,17 @@ typedef struct capture {
     size_t len;
     int16_t version;
 } capture_t;
-static capture_t captured[3]; /* ApiVersions, Metadata, Produce */
+/* ApiVersions, Metadata, then the Produce requests: librdkafka usually sends
+ * the three records in one batch, but on a loaded machine it may split them. */
+#define MAX_PRODUCE 3
+static capture_t captured[2 + MAX_PRODUCE];
 static int listen_fd, port;
 static volatile int stop;
 
 static void keep(int slot, const uint8_t *frame, size_t len, int16_t version)
 {
+    while (slot >= 2 && slot < 2 + MAX_PRODUCE - 1 && captured[slot].frame)
+        slot++; /* the next Produce */
     if (captured[slot].frame)
         return; /* the first of each kind */
     captured[slot].frame = malloc(len);
@@ -327,9 +332,12 @@ int main(void)
         printf("  Metadata v%d, %d topics\n", h.api_version, md->Topics_count);
         reencode_equal(1, &lode_msg_MetadataRequest, md, h.api_version);
     }
-    /* Produce */
-    ProduceRequest *pr = decode_body(2, &lode_msg_ProduceRequest, &h, &a);
-    if (pr) {
+    /* Produce: the three records, in one batch or spread over requests */
+    int nrec = 0;
+    for (int slot = 2; slot < 2 + MAX_PRODUCE && captured[slot].frame; slot++) {
+        ProduceRequest *pr = decode_body(slot, &lode_msg_ProduceRequest, &h, &a);
+        if (!pr)
+            continue;
         printf("  Produce v%d acks %d timeout %d\n", h.api_version, pr->Acks, pr->TimeoutMs);
         check(pr->Acks == -1, "acks");
         check(pr->TopicData_count == 1 && lode_str_eq_c(&pr->TopicData[0].Name, TOPIC), "topic");
@@ -339,7 +347,7 @@ int main(void)
             lode_bytes_t *rec = &td->PartitionData[0].Records;
             lode_batch_hdr_t bh;
             int rc = lode_batch_parse_header(rec->ptr, (size_t)rec->len, &bh);
-            check(rc == 0 && bh.records_count == 3, "batch of 3 records (parse %d, %d bytes)", rc,
+            check(rc == 0 && bh.size == (size_t)rec->len, "one batch (parse %d, %d bytes)", rc,
                   rec->len);
             if (rc != 0) {
                 printf("FAIL golden_librdkafka: produced batch unreadable\n");
@@ -350,24 +358,23 @@ int main(void)
             lode_record_iter_t it;
             lode_record_t r;
             lode_record_iter_init(&it, &bh, bh.records, bh.records_bytes);
-            int i = 0;
             while (lode_record_iter_next(&it, &r)) {
-                if (i == 0)
+                if (nrec == 0)
                     check(r.key_len == 2 && !memcmp(r.key, "k1", 2) && r.value_len == 9 &&
                               !memcmp(r.value, "value-one", 9) && r.header_count == 1,
                           "record 0");
-                if (i == 1)
+                if (nrec == 1)
                     check(r.key_len == -1 && r.value_len == 9, "record 1");
-                if (i == 2)
+                if (nrec == 2)
                     check(r.key_len == 2 && r.value_len == -1, "record 2");
-                i++;
+                nrec++;
             }
-            check(i == 3, "3 records iterated");
         }
-        reencode_equal(2, &lode_msg_ProduceRequest, pr, h.api_version);
+        reencode_equal(slot, &lode_msg_ProduceRequest, pr, h.api_version);
     }
+    check(nrec == 3, "3 records produced (%d)", nrec);
     lode_arena_free(&a);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 2 + MAX_PRODUCE; i++)
         free(captured[i].frame);
     if (failures) {
         printf("FAIL golden_librdkafka: %d mismatches\n", failures);
