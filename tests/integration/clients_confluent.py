@@ -102,16 +102,15 @@ def main():
             keys = [b"key-%d" % i for i in range(300)] + [b"", b"a", b"ab", b"abc"]
             produce(s, "parts6", [{"key": k, "value": k} for k in keys], partitioner="murmur2_random")
             seen = {}
-            for p in range(6):
-                c2 = Consumer({"bootstrap.servers": s.bootstrap, "group.id": "itest"})
-                c2.assign([TopicPartition("parts6", p, 0)])
-                import time
-                end = time.time() + 3
-                while time.time() < end:
-                    m = c2.poll(0.5)
-                    if m is not None and not m.error():
-                        seen[m.key()] = p
-                c2.close()
+            c2 = Consumer({"bootstrap.servers": s.bootstrap, "group.id": "itest", "enable.auto.commit": False})
+            c2.assign([TopicPartition("parts6", p, 0) for p in range(6)])
+            import time
+            end = time.time() + 30
+            while len(seen) < len(keys) and time.time() < end:
+                m = c2.poll(0.5)
+                if m is not None and not m.error():
+                    seen[m.key()] = m.partition()
+            c2.close()
             for k in keys:
                 assert seen.get(k) == java_partition(k, 6), (k, seen.get(k), java_partition(k, 6))
 
