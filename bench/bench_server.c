@@ -27,6 +27,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/arena.h"
+#include "core/buf.h"
+#include "proto/gen/FetchRequest.h"
+#include "proto/gen/FetchResponse.h"
+#include "proto/gen/api_table.h"
+#include "proto/header.h"
+#include "proto/record_batch.h"
+
 static int64_t now_ns(void)
 {
     struct timespec ts;
@@ -260,13 +268,13 @@ typedef struct result {
     int errors;
 } result_t;
 
-static rd_kafka_t *producer(const char *acks, lat_t *l)
+static rd_kafka_t *producer(const char *acks, const char *linger, lat_t *l)
 {
     char err[512];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     rd_kafka_conf_set(c, "bootstrap.servers", bootstrap, err, sizeof err);
     rd_kafka_conf_set(c, "acks", acks, err, sizeof err);
-    rd_kafka_conf_set(c, "linger.ms", "5", err, sizeof err);
+    rd_kafka_conf_set(c, "linger.ms", linger, err, sizeof err);
     rd_kafka_conf_set(c, "batch.size", "1000000", err, sizeof err);
     rd_kafka_conf_set(c, "queue.buffering.max.kbytes", "1048576", err, sizeof err);
     rd_kafka_conf_set(c, "queue.buffering.max.messages", "2000000", err, sizeof err);
@@ -284,11 +292,11 @@ static rd_kafka_t *producer(const char *acks, lat_t *l)
 /* Produces `bytes` of `size`-byte records to `topic` (optionally at a fixed
  * rate in bytes/s, 0 = as fast as possible). */
 static result_t produce(const char *topic, size_t size, int64_t bytes, const char *acks,
-                        double rate)
+                        double rate, const char *linger)
 {
     size_t n = (size_t)(bytes / (int64_t)size);
     lat_t l = {.ns = malloc(n * sizeof(int64_t)), .cap = n};
-    rd_kafka_t *rk = producer(acks, &l);
+    rd_kafka_t *rk = producer(acks, linger, &l);
     char *val = malloc(size);
     for (size_t i = 0; i < size; i++)
         val[i] = (char)('a' + i % 26);
@@ -371,6 +379,115 @@ static result_t consume(const char *topic, int64_t expect_bytes)
     return r;
 }
 
+/* The broker's serving rate without a client library's per-record work: Fetch
+ * requests (v12, 10 MiB per partition) whose record batches are walked by
+ * header only. */
+static bool read_full(int fd, void *p, size_t n)
+{
+    uint8_t *b = p;
+    while (n) {
+        ssize_t r = read(fd, b, n);
+        if (r <= 0)
+            return false;
+        b += r;
+        n -= (size_t)r;
+    }
+    return true;
+}
+
+static result_t raw_consume(const char *topic)
+{
+    result_t res = {0};
+    int port = atoi(strchr(bootstrap, ':') + 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        res.errors = 1;
+        return res;
+    }
+    int64_t offset = 0, bytes = 0, hw = 1;
+    lode_buf_t out, in;
+    lode_buf_init(&out);
+    lode_buf_init(&in);
+    lode_arena_t arena;
+    lode_arena_init(&arena, 1 << 16);
+    double cpu0 = server_cpu();
+    int64_t t0 = now_ns();
+    for (int32_t corr = 1; offset < hw; corr++) {
+        FetchRequest req;
+        FetchRequest_init(&req);
+        req.ReplicaId = -1;
+        req.MaxWaitMs = 500;
+        req.MinBytes = 1;
+        req.MaxBytes = 52428800;
+        req.SessionEpoch = -1;
+        FetchRequest_FetchTopic t;
+        FetchRequest_FetchTopic_init(&t);
+        t.Topic = lode_str_c(topic);
+        FetchRequest_FetchPartition p;
+        FetchRequest_FetchPartition_init(&p);
+        p.FetchOffset = offset;
+        p.PartitionMaxBytes = 10485760;
+        t.Partitions = &p;
+        t.Partitions_count = 1;
+        req.Topics = &t;
+        req.Topics_count = 1;
+        lode_buf_reset(&out);
+        lode_buf_put_i32(&out, 0);
+        lode_str_t client = lode_str_lit("raw");
+        lode_req_header_write(&out, LODE_API_FETCH, 12, corr, &client);
+        FetchRequest_encode(&req, 12, &out);
+        uint32_t n = (uint32_t)(out.len - 4);
+        out.data[0] = (uint8_t)(n >> 24), out.data[1] = (uint8_t)(n >> 16);
+        out.data[2] = (uint8_t)(n >> 8), out.data[3] = (uint8_t)n;
+        uint8_t sz[4];
+        if (write(fd, out.data, out.len) != (ssize_t)out.len || !read_full(fd, sz, 4)) {
+            res.errors++;
+            break;
+        }
+        size_t len = (size_t)sz[0] << 24 | (size_t)sz[1] << 16 | (size_t)sz[2] << 8 | sz[3];
+        lode_buf_reset(&in);
+        lode_buf_reserve(&in, len);
+        if (!read_full(fd, in.data, len)) {
+            res.errors++;
+            break;
+        }
+        lode_reader_t r;
+        lode_reader_init(&r, in.data, len);
+        int32_t got_corr;
+        FetchResponse resp;
+        lode_arena_reset(&arena);
+        if (lode_resp_header_parse(&r, 1, &got_corr) != 0 ||
+            FetchResponse_decode(&resp, 12, &r, &arena) != 0 || resp.Responses_count != 1 ||
+            resp.Responses[0].Partitions_count != 1 ||
+            resp.Responses[0].Partitions[0].ErrorCode != 0) {
+            res.errors++;
+            break;
+        }
+        const FetchResponse_PartitionData *pd = &resp.Responses[0].Partitions[0];
+        hw = pd->HighWatermark;
+        lode_batch_iter_t it;
+        lode_batch_iter_init(&it, pd->Records.ptr,
+                             pd->Records.len > 0 ? (size_t)pd->Records.len : 0);
+        lode_batch_hdr_t h;
+        while (lode_batch_iter_next(&it, &h)) {
+            offset = lode_batch_last_offset(&h) + 1;
+            bytes += (int64_t)h.size;
+        }
+    }
+    int64_t t1 = now_ns();
+    double cpu = server_cpu() - cpu0;
+    close(fd);
+    lode_buf_free(&out);
+    lode_buf_free(&in);
+    lode_arena_free(&arena);
+    double secs = (double)(t1 - t0) / 1e9;
+    res.mbps = (double)bytes / secs / 1e6;
+    res.cpu_per_gb = bytes ? cpu / ((double)bytes / 1e9) : 0;
+    return res;
+}
+
 int main(int argc, char **argv)
 {
     const char *lode = "build/bin/lode";
@@ -398,7 +515,8 @@ int main(int argc, char **argv)
         for (size_t s = 0; s < 3; s++) {
             snprintf(topic, sizeof topic, "bench-%d", t++);
             int64_t vol = sizes[s] == 100 ? volume / 4 : volume;
-            result_t r = produce(topic, sizes[s], vol, acks[a], 0);
+            sync(); /* each case starts with no dirty data of the previous one */
+            result_t r = produce(topic, sizes[s], vol, acks[a], 0, "5");
             printf("| produce %zu B acks=%s | %.0f | %.0f%% | %.0f | %.2f | %.2f | %.2f | %.1f | "
                    "%d |\n",
                    sizes[s], acks[a], r.mbps, r.mbps / (loop * 1000) * 100, r.recs_per_s, r.p50,
@@ -409,17 +527,30 @@ int main(int argc, char **argv)
                 printf("| consume 1000 B (page cache) | %.0f | %.0f%% | %.0f | | | | %.1f | %d |\n",
                        c.mbps, c.mbps / (loop * 1000) * 100, c.mbps * 1e6 / 1000, c.cpu_per_gb,
                        c.errors);
+                result_t raw = raw_consume(topic);
+                printf("| consume 1000 B, raw Fetch client (no per-record work) | %.0f | %.0f%% | "
+                       "| | | | %.1f | %d |\n",
+                       raw.mbps, raw.mbps / (loop * 1000) * 100, raw.cpu_per_gb, raw.errors);
                 fflush(stdout);
             }
         }
     }
-    snprintf(topic, sizeof topic, "bench-rate");
-    result_t r = produce(topic, 1000, quick ? 200000000LL : 1000000000LL, "all", 100e6);
-    printf(
-        "| produce 1000 B acks=all at 100 MB/s | %.0f | %.0f%% | %.0f | %.2f | %.2f | %.2f | %.1f "
-        "| %d |\n",
-        r.mbps, r.mbps / (loop * 1000) * 100, r.recs_per_s, r.p50, r.p99, r.p999, r.cpu_per_gb,
-        r.errors);
+    /* Latency at a fixed 100 MB/s, fsynced: with the clients' default
+     * linger.ms (5 in librdkafka 2.0 and in the Java client of Kafka 4.0) and
+     * with linger.ms=0. */
+    static const char *lingers[] = {"5", "0"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(topic, sizeof topic, "bench-rate-%d", k);
+        sync();
+        result_t r =
+            produce(topic, 1000, quick ? 200000000LL : 1000000000LL, "all", 100e6, lingers[k]);
+        printf(
+            "| produce 1000 B acks=all at 100 MB/s, linger.ms=%s | %.0f | %.0f%% | %.0f | %.2f | "
+            "%.2f | %.2f | %.1f | %d |\n",
+            lingers[k], r.mbps, r.mbps / (loop * 1000) * 100, r.recs_per_s, r.p50, r.p99, r.p999,
+            r.cpu_per_gb, r.errors);
+        fflush(stdout);
+    }
     stop_server();
     return 0;
 }
