@@ -255,7 +255,6 @@ int lode_segment_append(lode_segment_t *seg, const uint8_t *batches, size_t len,
         off += blen;
     }
     seg->next_offset = last_offset + 1;
-    seg->unflushed_bytes += (uint32_t)len;
     __atomic_store_n(&seg->size, pos + (uint32_t)len, __ATOMIC_RELEASE);
     return 0;
 }
@@ -353,7 +352,6 @@ int lode_segment_flush_data(lode_segment_t *seg)
 {
     if (fdatasync(seg->log_fd) != 0)
         return LODE_EIO;
-    seg->unflushed_bytes = 0;
     return 0;
 }
 

@@ -43,7 +43,6 @@ typedef struct lode_segment {
     int64_t rolling_ts_ms; /* max timestamp of the first batch, -1 if empty */
     uint32_t bytes_since_index;
     int64_t created_ms;       /* when this segment object was created/opened */
-    uint32_t unflushed_bytes; /* bytes appended since the last flush */
     int refs;                 /* see lode_segment_keep / lode_segment_release */
     char suffix[16];          /* extra file-name suffix: "", ".cleaned", ".swap", ".deleted" */
 } lode_segment_t;
