@@ -243,6 +243,10 @@ static int scan_dir(const char *dir, int64_t **bases_out, int *n_out)
  * end transactions: the transaction issue completes that path. */
 static void replay_producers(lode_log_t *log, int64_t from)
 {
+    if (from >= load64(&log->leo)) { /* nothing after the snapshot */
+        log->ps.map_end_offset = load64(&log->leo);
+        return;
+    }
     for (int i = lode_log__seg_floor(log, from); i < log->nsegs; i++) {
         lode_segment_t *seg = log->segs[i];
         uint32_t size = lode_segment_size(seg), pos = 0;
@@ -450,7 +454,9 @@ err_after_alloc:
 int lode_log_close(lode_log_t *log)
 {
     int rc = 0;
-    if (log->nsegs > 0 && lode_hmap_count(&log->ps.producers) > 0) {
+    /* A snapshot at the LEO even without producers (as Kafka writes one):
+     * the next open then replays nothing instead of the whole log. */
+    if (log->nsegs > 0) {
         log->ps.map_end_offset = load64(&log->leo);
         if (lode_pstate_write_snapshot(&log->ps, log->dir))
             rc = LODE_EIO;
