@@ -10,7 +10,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
-#include "metadata/topic_config.h"
+#include "metadata/config_layers.h"
 #include "proto/gen/ApiVersionsResponse.h"
 #include "proto/kerr.h"
 
@@ -81,13 +81,15 @@ lode_log_t *lode_broker_log(lode_broker_t *b, const char *topic, int32_t partiti
 const char *lode_broker_topic_config(lode_broker_t *b, const lode_image_t *img, const char *topic,
                                      const char *name, char *buf, size_t cap)
 {
-    const lode_topic_config_def_t *def = lode_topic_config_def(name);
-    if (!def) {
-        buf[0] = 0;
-        return buf;
+    lode_image_layers_t l;
+    lode_image_config_layers(img, b->node_id, topic, &l);
+    lode_config_value_t v;
+    buf[0] = 0;
+    if (lode_config_topic_value(b->cfg, &l.layers, name, &v, NULL) == 0) {
+        lode_config_render(&v, buf, cap);
+        lode_config_value_free(&v);
     }
-    return lode_topic_config_value(img, lode_config_static_props(b->cfg), b->node_id, topic, def,
-                                   buf, cap);
+    return buf;
 }
 
 /* ---- request context ----------------------------------------------------- */

@@ -20,7 +20,7 @@ void lode_handle_describe_configs(lode_rctx_t *ctx)
     DescribeConfigsResponse resp;
     DescribeConfigsResponse_init(&resp);
     lode_image_t *img = lode_image_acquire(ctx->b->images);
-    lode_describe_configs(img, lode_config_static_props(ctx->b->cfg), ctx->b->node_id, ctx->msg,
+    lode_describe_configs(img, ctx->b->cfg, ctx->b->node_id, ctx->msg,
                           ctx->hdr.api_version, &resp, &ctx->arena);
     lode_image_release(img);
     lode_rctx_reply(ctx, &resp);

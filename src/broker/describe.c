@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metadata/topic_config.h"
+#include "metadata/config_layers.h"
 #include "proto/kerr.h"
 
 typedef DescribeConfigsResponse_DescribeConfigsResourceResult entry_t;
@@ -32,135 +32,73 @@ static bool wanted(const DescribeConfigsRequest_DescribeConfigsResource *r, cons
     return false;
 }
 
-static void fill_entry(entry_t *e, const char *name, const char *value, int source, int type,
-                       bool read_only, const char *doc, const lode_config_synonym_t *chain,
-                       size_t nchain, const DescribeConfigsRequest *req, int16_t version,
-                       lode_arena_t *a)
+/* One result entry from the config layer's description. */
+static void fill_entry(entry_t *e, const lode_config_entry_t *c, const DescribeConfigsRequest *req,
+                       int16_t version, lode_arena_t *a)
 {
     DescribeConfigsResponse_DescribeConfigsResourceResult_init(e);
-    e->Name = astr(a, name);
-    e->Value = astr(a, value);
-    e->ReadOnly = read_only;
-    e->ConfigSource = (int8_t)source;
-    e->IsDefault = source == LODE_CONFIG_SOURCE_DEFAULT && version == 0; /* v0 only */
-    e->ConfigType = (int8_t)type;
-    e->Documentation = req->IncludeDocumentation ? astr(a, doc) : LODE_STR_NULL;
-    if (req->IncludeSynonyms && nchain > 0) {
-        synonym_t *s = lode_arena_calloc(a, nchain, sizeof *s);
-        for (size_t i = 0; i < nchain; i++) {
+    e->Name = astr(a, c->def->name);
+    e->Value = astr(a, c->value);
+    e->ReadOnly = c->read_only;
+    e->IsDefault = version == 0 && c->source == LODE_CFG_SRC_DEFAULT; /* v0 only */
+    if (version >= 1)
+        e->ConfigSource = (int8_t)c->source;
+    e->IsSensitive = c->sensitive;
+    if (version >= 3) {
+        e->ConfigType = (int8_t)c->def->type;
+        e->Documentation = req->IncludeDocumentation ? astr(a, c->def->doc) : LODE_STR_NULL;
+    }
+    if (version >= 1 && req->IncludeSynonyms && c->nsynonyms > 0) {
+        synonym_t *s = lode_arena_calloc(a, c->nsynonyms, sizeof *s);
+        for (size_t i = 0; i < c->nsynonyms; i++) {
             DescribeConfigsResponse_DescribeConfigsSynonym_init(&s[i]);
-            s[i].Name = astr(a, chain[i].name);
-            s[i].Value = astr(a, chain[i].value);
-            s[i].Source = (int8_t)chain[i].source;
+            s[i].Name = astr(a, c->synonyms[i].name);
+            s[i].Value = astr(a, c->synonyms[i].value);
+            s[i].Source = (int8_t)c->synonyms[i].source;
         }
         e->Synonyms = s;
-        e->Synonyms_count = (int32_t)nchain;
+        e->Synonyms_count = (int32_t)c->nsynonyms;
     }
 }
 
-static void describe_topic(const lode_image_t *img, const lode_props_t *props, int32_t node,
-                           const DescribeConfigsRequest *req, int16_t version,
-                           const DescribeConfigsRequest_DescribeConfigsResource *r,
-                           DescribeConfigsResponse_DescribeConfigsResult *out, lode_arena_t *a)
+/* Every listed definition of a table described by `describe` (which may
+ * decline one with LODE_ENOTFOUND, as the cluster-default resource does for
+ * what is not set there). */
+static void describe_all(lode_cfg_kind_t kind, const lode_config_t *cfg,
+                         const lode_config_layers_t *layers, bool per_broker,
+                         const DescribeConfigsRequest *req, int16_t version,
+                         const DescribeConfigsRequest_DescribeConfigsResource *r,
+                         DescribeConfigsResponse_DescribeConfigsResult *out, lode_arena_t *a)
 {
-    char topic[256];
-    snprintf(topic, sizeof topic, "%.*s", r->ResourceName.len > 0 ? r->ResourceName.len : 0,
-             r->ResourceName.ptr ? r->ResourceName.ptr : "");
-    if (!lode_image_topic(img, topic)) {
-        out->ErrorCode = LODE_KERR_UNKNOWN_TOPIC_OR_PARTITION;
-        out->ErrorMessage = astr(a, "The topic does not exist.");
-        return;
-    }
     size_t n;
-    const lode_topic_config_def_t *defs = lode_topic_config_defs(&n);
-    entry_t *e = lode_arena_calloc(a, n, sizeof *e);
+    const lode_config_def_t *defs = lode_config_defs(kind, &n);
+    entry_t *e = lode_arena_calloc(a, n + 1, sizeof *e);
     int32_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!wanted(r, defs[i].name))
+        if ((defs[i].flags & LODE_CFG_F_INTERNAL) || !wanted(r, defs[i].name))
             continue;
-        lode_config_synonym_t chain[16];
-        size_t nc = lode_topic_config_resolve(img, props, node, topic, &defs[i], chain);
-        char buf[64];
-        const char *v = lode_topic_config_value(img, props, node, topic, &defs[i], buf, sizeof buf);
-        fill_entry(&e[k++], defs[i].name, v, chain[0].source, defs[i].type, false, defs[i].doc,
-                   chain, nc, req, version, a);
+        lode_config_entry_t c;
+        int rc = kind == LODE_CFG_KIND_TOPIC
+                     ? lode_config_describe_topic(cfg, layers, defs[i].name, &c)
+                     : lode_config_describe_broker(cfg, layers, defs[i].name, per_broker, &c);
+        if (rc)
+            continue;
+        fill_entry(&e[k++], &c, req, version, a);
+        lode_config_entry_free(&c);
     }
     out->Configs = e;
     out->Configs_count = k;
 }
 
-/* Brokers: every broker config that stands in for a topic config, with its
- * chain, then the other keys of server.properties (read-only statics). */
-static void describe_broker(const lode_image_t *img, const lode_props_t *props, int32_t node,
-                            const DescribeConfigsRequest *req, int16_t version,
-                            const DescribeConfigsRequest_DescribeConfigsResource *r,
-                            DescribeConfigsResponse_DescribeConfigsResult *out, lode_arena_t *a)
+static void error(DescribeConfigsResponse_DescribeConfigsResult *out, int16_t code,
+                  const char *msg, lode_arena_t *a)
 {
-    char res[32];
-    snprintf(res, sizeof res, "%.*s", r->ResourceName.len > 0 ? r->ResourceName.len : 0,
-             r->ResourceName.ptr ? r->ResourceName.ptr : "");
-    bool cluster_default = res[0] == 0;
-    char node_str[16];
-    snprintf(node_str, sizeof node_str, "%d", node);
-    if (!cluster_default && strcmp(res, node_str) && !lode_image_broker(img, atoi(res))) {
-        out->ErrorCode = LODE_KERR_INVALID_REQUEST;
-        out->ErrorMessage = astr(a, "Unknown broker.");
-        return;
-    }
-    size_t n;
-    const lode_topic_config_def_t *defs = lode_topic_config_defs(&n);
-    size_t cap = n * 4 + lode_props_count(props) + 1;
-    entry_t *e = lode_arena_calloc(a, cap, sizeof *e);
-    int32_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        for (int s = 0; s < 4 && defs[i].synonyms[s]; s++) {
-            const char *name = defs[i].synonyms[s];
-            if (!wanted(r, name))
-                continue;
-            lode_config_synonym_t chain[4];
-            size_t nc = 0;
-            const char *v;
-            if (!cluster_default &&
-                (v = lode_image_config(img, LODE_CONFIG_RESOURCE_BROKER, res, name)))
-                chain[nc++] = (lode_config_synonym_t){name, v, LODE_CONFIG_SOURCE_DYNAMIC_BROKER};
-            if ((v = lode_image_config(img, LODE_CONFIG_RESOURCE_BROKER, "", name)))
-                chain[nc++] =
-                    (lode_config_synonym_t){name, v, LODE_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER};
-            if (!cluster_default && (v = lode_props_get(props, name)))
-                chain[nc++] = (lode_config_synonym_t){name, v, LODE_CONFIG_SOURCE_STATIC_BROKER};
-            if (cluster_default && nc == 0)
-                continue; /* the default resource lists only what is set */
-            if (nc == 0) {
-                if (s > 0)
-                    continue; /* unset scaled synonyms (…minutes, …hours) are not listed */
-                chain[nc++] =
-                    (lode_config_synonym_t){name, defs[i].dflt, LODE_CONFIG_SOURCE_DEFAULT};
-            }
-            fill_entry(&e[k++], name, chain[0].value, chain[0].source, defs[i].type, false,
-                       defs[i].doc, chain, nc, req, version, a);
-        }
-    }
-    if (!cluster_default) {
-        size_t it = 0;
-        const char *key, *val;
-        while (lode_props_next(props, &it, &key, &val) && (size_t)k < cap) {
-            bool known = false;
-            for (size_t i = 0; i < n && !known; i++)
-                for (int s = 0; s < 4 && defs[i].synonyms[s]; s++)
-                    known |= !strcmp(defs[i].synonyms[s], key);
-            if (known || !wanted(r, key))
-                continue;
-            lode_config_synonym_t chain = {key, val, LODE_CONFIG_SOURCE_STATIC_BROKER};
-            fill_entry(&e[k++], key, val, LODE_CONFIG_SOURCE_STATIC_BROKER, LODE_CONFIG_TYPE_STRING,
-                       true, NULL, &chain, 1, req, version, a);
-        }
-    }
-    out->Configs = e;
-    out->Configs_count = k;
+    out->ErrorCode = code;
+    out->ErrorMessage = astr(a, msg);
 }
 
-void lode_describe_configs(const lode_image_t *img, const lode_props_t *static_props,
-                           int32_t node_id, const DescribeConfigsRequest *req, int16_t version,
+void lode_describe_configs(const lode_image_t *img, const lode_config_t *cfg, int32_t node_id,
+                           const DescribeConfigsRequest *req, int16_t version,
                            DescribeConfigsResponse *resp, lode_arena_t *a)
 {
     DescribeConfigsResponse_init(resp);
@@ -174,13 +112,38 @@ void lode_describe_configs(const lode_image_t *img, const lode_props_t *static_p
         out->ResourceType = r->ResourceType;
         out->ResourceName = r->ResourceName;
         out->Configs_count = 0;
-        if (r->ResourceType == LODE_CONFIG_RESOURCE_TOPIC)
-            describe_topic(img, static_props, node_id, req, version, r, out, a);
-        else if (r->ResourceType == LODE_CONFIG_RESOURCE_BROKER)
-            describe_broker(img, static_props, node_id, req, version, r, out, a);
-        else {
-            out->ErrorCode = LODE_KERR_INVALID_REQUEST;
-            out->ErrorMessage = astr(a, "Unsupported resource type.");
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", r->ResourceName.len > 0 ? r->ResourceName.len : 0,
+                 r->ResourceName.ptr ? r->ResourceName.ptr : "");
+        lode_image_layers_t l;
+        if (r->ResourceType == LODE_CONFIG_RESOURCE_TOPIC) {
+            if (!lode_image_topic(img, name)) {
+                error(out, LODE_KERR_UNKNOWN_TOPIC_OR_PARTITION, "The topic does not exist.", a);
+                continue;
+            }
+            lode_image_config_layers(img, node_id, name, &l);
+            describe_all(LODE_CFG_KIND_TOPIC, cfg, &l.layers, false, req, version, r, out, a);
+        } else if (r->ResourceType == LODE_CONFIG_RESOURCE_BROKER) {
+            char self[16], msg[400];
+            snprintf(self, sizeof self, "%d", node_id);
+            if (name[0] && strcmp(name, self)) {
+                char *end;
+                strtol(name, &end, 10);
+                if (*end)
+                    snprintf(msg, sizeof msg, "Broker id must be an integer, but it is: %s",
+                             name);
+                else
+                    snprintf(msg, sizeof msg,
+                             "Unexpected broker id, expected %d or empty string, but received %s",
+                             node_id, name);
+                error(out, LODE_KERR_INVALID_REQUEST, msg, a);
+                continue;
+            }
+            lode_image_config_layers(img, node_id, NULL, &l);
+            describe_all(LODE_CFG_KIND_BROKER, cfg, &l.layers, name[0] != 0, req, version, r, out,
+                         a);
+        } else {
+            error(out, LODE_KERR_INVALID_REQUEST, "Unsupported resource type.", a);
         }
     }
 }

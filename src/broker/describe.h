@@ -8,15 +8,16 @@
 #define LODE_BROKER_DESCRIBE_H
 
 #include "core/arena.h"
-#include "core/props.h"
+#include "config/config.h"
 #include "metadata/image.h"
 #include "proto/gen/DescribeClusterResponse.h"
 #include "proto/gen/DescribeConfigsRequest.h"
 #include "proto/gen/DescribeConfigsResponse.h"
 #include "proto/gen/DescribeQuorumResponse.h"
 
-void lode_describe_configs(const lode_image_t *img, const lode_props_t *static_props,
-                           int32_t node_id, const DescribeConfigsRequest *req, int16_t version,
+/* cfg: the static configuration (server.properties); the image supplies the
+ * dynamic layers. */
+void lode_describe_configs(const lode_image_t *img, const lode_config_t *cfg, int32_t node_id, const DescribeConfigsRequest *req, int16_t version,
                            DescribeConfigsResponse *resp, lode_arena_t *a);
 
 /* listener: the listener the request came in on (brokers are described by

@@ -60,7 +60,7 @@ static void fill_created_configs(lode_rctx_t *ctx, ct_result_t *r)
     dreq.Resources_count = 1;
     DescribeConfigsResponse dresp;
     DescribeConfigsResponse_init(&dresp);
-    lode_describe_configs(img, lode_config_static_props(ctx->b->cfg), ctx->b->node_id, &dreq, 4,
+    lode_describe_configs(img, ctx->b->cfg, ctx->b->node_id, &dreq, 4,
                           &dresp, &ctx->arena);
     lode_image_release(img);
     if (dresp.Results_count != 1 || dresp.Results[0].ErrorCode) {

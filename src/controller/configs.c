@@ -11,7 +11,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/props.h"
-#include "metadata/topic_config.h"
+#include "config/config_def.h"
 #include "proto/gen/ConfigRecord.h"
 #include "proto/kerr.h"
 
@@ -26,38 +26,36 @@ __attribute__((format(printf, 3, 4))) static int fail(lode_ctl_error_t *e, int16
     return LODE_EINVAL;
 }
 
-/* The topic config a broker config stands in for (and its unit scale). */
-static const lode_topic_config_def_t *broker_synonym_of(const char *name, int64_t *scale)
+/* The definition a resource's key names (topic configs for topics, broker
+ * configs for brokers), or NULL. */
+static const lode_config_def_t *def_of(int type, const char *name)
 {
-    size_t n;
-    const lode_topic_config_def_t *d = lode_topic_config_defs(&n);
-    for (size_t i = 0; i < n; i++)
-        for (int s = 0; s < 4 && d[i].synonyms[s]; s++)
-            if (!strcmp(d[i].synonyms[s], name)) {
-                *scale = d[i].synonym_scale[s] ? d[i].synonym_scale[s] : 1;
-                return &d[i];
-            }
-    return NULL;
+    return lode_config_def_find(
+        type == LODE_CONFIG_RESOURCE_TOPIC ? LODE_CFG_KIND_TOPIC : LODE_CFG_KIND_BROKER, name);
 }
 
-/* Validates name=value for the resource kind; NULL when fine. */
-static const char *check(int type, const char *name, const char *value, char *buf, size_t cap)
+const char *lode_ctl_config_check(int type, const char *name, const char *value, char *buf,
+                                  size_t cap)
 {
-    if (type == LODE_CONFIG_RESOURCE_TOPIC)
-        return lode_topic_config_check(name, value, buf, cap);
-    int64_t scale;
-    const lode_topic_config_def_t *d = broker_synonym_of(name, &scale);
-    if (!d) {
+    const lode_config_def_t *d = def_of(type, name);
+    if (type == LODE_CONFIG_RESOURCE_TOPIC) {
+        if (!d) {
+            snprintf(buf, cap, "Unknown topic config name: %s", name);
+            return buf;
+        }
+        if (!value) {
+            snprintf(buf, cap, "Null value not supported for topic configs: %s", name);
+            return buf;
+        }
+    } else if (!d || d->mode == LODE_CFG_MODE_READ_ONLY || (d->flags & LODE_CFG_F_INTERNAL)) {
         snprintf(buf, cap, "Cannot update these configs dynamically: [%s]", name);
         return buf;
     }
-    /* Same type and range as the topic config, in the synonym's unit. */
-    char tmp[512];
-    const char *why = lode_topic_config_check(d->name, value, tmp, sizeof tmp);
-    if (!why)
-        return NULL;
-    snprintf(buf, cap, "Invalid value %s for configuration %s", value, name);
-    return buf;
+    lode_config_value_t v;
+    if (lode_config_parse(d, value ? value : "", value ? strlen(value) : 0, &v, buf, cap) != 0)
+        return buf;
+    lode_config_value_free(&v);
+    return NULL;
 }
 
 /* LIST append/subtract on the current value. */
@@ -133,7 +131,7 @@ int lode_ctl_alter_configs(const lode_image_t *img, int type, const char *resour
         if (op < LODE_CFG_SET || op > LODE_CFG_SUBTRACT)
             return fail(err, LODE_KERR_INVALID_REQUEST, "Unknown operation type %d.", op);
         if (op == LODE_CFG_DELETE) {
-            if (type == LODE_CONFIG_RESOURCE_TOPIC && !lode_topic_config_def(ops[i].name))
+            if (type == LODE_CONFIG_RESOURCE_TOPIC && !def_of(type, ops[i].name))
                 return fail(err, LODE_KERR_INVALID_CONFIG, "Unknown topic config name: %s",
                             ops[i].name);
             continue;
@@ -142,13 +140,12 @@ int lode_ctl_alter_configs(const lode_image_t *img, int type, const char *resour
             return fail(err, LODE_KERR_INVALID_REQUEST, "Null value not supported for : %s",
                         ops[i].name);
         if (op == LODE_CFG_APPEND || op == LODE_CFG_SUBTRACT) {
-            const lode_topic_config_def_t *d =
-                type == LODE_CONFIG_RESOURCE_TOPIC ? lode_topic_config_def(ops[i].name) : NULL;
-            if (!d || d->type != LODE_CONFIG_TYPE_LIST)
+            const lode_config_def_t *d = def_of(type, ops[i].name);
+            if (!d || d->type != LODE_CFG_TYPE_LIST)
                 return fail(err, LODE_KERR_INVALID_CONFIG,
                             "Config value append is not allowed for config key: %s", ops[i].name);
         }
-        const char *why = check(type, ops[i].name, ops[i].value, buf, sizeof buf);
+        const char *why = lode_ctl_config_check(type, ops[i].name, ops[i].value, buf, sizeof buf);
         if (why)
             return fail(err, LODE_KERR_INVALID_CONFIG, "%s", why);
     }

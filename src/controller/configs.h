@@ -4,9 +4,9 @@
  * delete) for one resource, applied atomically.
  *
  * Resources: topics (any topic config), brokers — a node id or "" for the
- * cluster-wide default — with the broker configs that stand in for topic
- * configs (log.retention.ms, log.segment.bytes, …; Kafka lets these change
- * dynamically cluster-wide). Other broker configs are refused.
+ * cluster-wide default — with every broker config whose update mode is not
+ * read-only (config/config_def.h). Read-only ones are refused ("Cannot update
+ * these configs dynamically").
  */
 #ifndef LODE_CONTROLLER_CONFIGS_H
 #define LODE_CONTROLLER_CONFIGS_H
@@ -24,6 +24,15 @@ typedef struct lode_config_op {
     const char *value; /* NULL for DELETE */
     int op;            /* LODE_CFG_*; AlterConfigs uses SET only */
 } lode_config_op_t;
+
+/*
+ * Whether name=value may be stored for a resource of this type: a known
+ * topic config with a valid value, or a broker config that can change while
+ * running (not read-only) with a valid value. NULL when fine, else Kafka's
+ * message (written into buf).
+ */
+const char *lode_ctl_config_check(int resource_type, const char *name, const char *value,
+                                  char *buf, size_t cap);
 
 /*
  * incremental: IncrementalAlterConfigs semantics (each op applies to its

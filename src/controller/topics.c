@@ -13,7 +13,7 @@
 #include "core/mem.h"
 #include "core/uuid.h"
 #include "metadata/records.h"
-#include "metadata/topic_config.h"
+#include "controller/configs.h"
 #include "proto/gen/ConfigRecord.h"
 #include "proto/gen/PartitionRecord.h"
 #include "proto/gen/RemoveTopicRecord.h"
@@ -325,8 +325,8 @@ int lode_ctl_create_topic(const lode_image_t *img, const lode_new_topic_t *req,
         }
     }
     for (size_t i = 0; i < req->nconfigs; i++) {
-        const char *why =
-            lode_topic_config_check(req->config_keys[i], req->config_values[i], buf, sizeof buf);
+        const char *why = lode_ctl_config_check(LODE_CONFIG_RESOURCE_TOPIC, req->config_keys[i],
+                                                req->config_values[i], buf, sizeof buf);
         if (why) {
             set_err(err, LODE_KERR_INVALID_CONFIG, "%s", why);
             return LODE_EINVAL;

@@ -14,7 +14,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "metadata/image.h"
-#include "metadata/topic_config.h"
+#include "metadata/config_layers.h"
 #include "net/net.h"
 #include "proto/record_batch.h"
 #include "storage/flusher.h"
@@ -47,8 +47,7 @@ static int topic_log_config(void *arg, const char *topic, lode_log_config_t *out
 {
     lode_server_t *s = arg;
     lode_image_t *img = lode_image_acquire(s->images);
-    lode_topic_log_config(img, lode_config_static_props(s->cfg), lode_config_node_id(s->cfg), topic,
-                          out);
+    lode_image_topic_log_config(img, s->cfg, lode_config_node_id(s->cfg), topic, out);
     lode_image_release(img);
     return 0;
 }
