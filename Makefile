@@ -20,7 +20,7 @@ PROTO_DIR ?= ../shared/kafka-protocol
 FUZZ_SECONDS ?= 30
 
 # Layers, lowest first. A layer's sources are src/<layer>/*.c and src/<layer>/*/*.c.
-LAYERS := core proto storage config net metadata raft controller broker server
+LAYERS := core proto storage config net metadata raft controller group broker server
 LIBS_EXT := -lz -llz4 -lzstd -lsnappy -lpthread -lm
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter

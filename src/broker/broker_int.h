@@ -11,7 +11,7 @@
 #include "broker/broker.h"
 #include "broker/delayed.h"
 #include "broker/fetch_session.h"
-#include "broker/timer.h"
+#include "core/timer.h"
 #include "core/arena.h"
 #include "proto/gen/api_table.h"
 #include "proto/header.h"

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker/timer.h"
+#include "core/timer.h"
 
 typedef struct lode_dop lode_dop_t;
 

@@ -10,8 +10,8 @@
  * after its cancel returned true; cancel returns false when the callback has
  * already started or finished.
  */
-#ifndef LODE_BROKER_TIMER_H
-#define LODE_BROKER_TIMER_H
+#ifndef LODE_CORE_TIMER_H
+#define LODE_CORE_TIMER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /*
  * timer.c — a binary min-heap of deadlines (see timer.h).
  */
-#include "broker/timer.h"
+#include "core/timer.h"
 
 #include <pthread.h>
 #include <stdlib.h>
