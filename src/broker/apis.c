@@ -40,6 +40,17 @@ static const lode_api_support_t *table(void)
     SERVE(LODE_API_CREATE_TOPICS, 2, 7, lode_handle_create_topics);
     SERVE(LODE_API_DELETE_TOPICS, 1, 6, lode_handle_delete_topics);
     SERVE(LODE_API_CREATE_PARTITIONS, 0, 3, lode_handle_create_partitions);
+    SERVE(LODE_API_FIND_COORDINATOR, 0, 6, lode_handle_find_coordinator);
+    SERVE(LODE_API_JOIN_GROUP, 0, 9, lode_handle_join_group);
+    SERVE(LODE_API_SYNC_GROUP, 0, 5, lode_handle_sync_group);
+    SERVE(LODE_API_HEARTBEAT, 0, 4, lode_handle_heartbeat);
+    SERVE(LODE_API_LEAVE_GROUP, 0, 5, lode_handle_leave_group);
+    SERVE(LODE_API_OFFSET_COMMIT, 2, 9, lode_handle_offset_commit);
+    SERVE(LODE_API_OFFSET_FETCH, 1, 9, lode_handle_offset_fetch);
+    SERVE(LODE_API_LIST_GROUPS, 0, 5, lode_handle_list_groups);
+    SERVE(LODE_API_DESCRIBE_GROUPS, 0, 5, lode_handle_describe_groups);
+    SERVE(LODE_API_DELETE_GROUPS, 0, 2, lode_handle_delete_groups);
+    SERVE(LODE_API_OFFSET_DELETE, 0, 0, lode_handle_offset_delete);
 #undef SERVE
     memcpy(apis, t, sizeof t);
     __atomic_store_n(&ready, true, __ATOMIC_RELEASE);

@@ -42,7 +42,7 @@ int lode_broker_new(const lode_broker_deps_t *deps, lode_broker_t **out)
     b->fetch_waits = b->timer ? lode_purgatory_new("Fetch", b->timer) : NULL;
     b->fetch_sessions = lode_fs_cache_new(FETCH_SESSION_SLOTS, FETCH_SESSION_EVICTION_MS);
     if (!b->cluster_id || !b->timer || !b->fetch_waits || !b->fetch_sessions ||
-        lode_timer_start(b->timer)) {
+        lode_timer_start(b->timer) || lode_broker_groups_start(b)) {
         lode_broker_free(b);
         return LODE_ENOMEM;
     }
@@ -59,6 +59,7 @@ void lode_broker_free(lode_broker_t *b)
 {
     if (!b)
         return;
+    lode_broker_groups_stop(b);
     lode_broker_free_pid_waiters(b);
     pthread_mutex_destroy(&b->pid_lock);
     if (b->fetch_waits)
@@ -335,6 +336,7 @@ void lode_broker_on_image(void *arg, const lode_image_t *img)
         }
     }
     configs_changed(b, old, now);
+    lode_broker_groups_on_image(b, now);
     if (b->synced)
         lode_image_release(b->synced);
     b->synced = now;

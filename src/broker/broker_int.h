@@ -13,6 +13,7 @@
 #include "broker/fetch_session.h"
 #include "core/timer.h"
 #include "core/arena.h"
+#include "group/coordinator.h"
 #include "proto/gen/api_table.h"
 #include "proto/header.h"
 
@@ -43,6 +44,12 @@ struct lode_broker {
     int64_t pid_next, pid_end;
     bool pid_fetching;
     struct lode_pid_waiter *pid_waiters;
+
+    /* The group coordinator (groups.c): its writes in flight, and whether
+     * __consumer_offsets is being created. */
+    lode_gc_t *groups;
+    atomic_int group_writes;
+    atomic_bool offsets_topic_creating;
 
     /* The last image whose partitions the logs were brought in line with
      * (on the controller's thread only). */
@@ -183,6 +190,31 @@ typedef struct lode_fetch_part {
  */
 size_t lode_fetch_write_response(lode_resp_t *r, int16_t v, int16_t error, int32_t session_id,
                                  bool committed, lode_fetch_part_t *parts, size_t n);
+
+/* ---- the group coordinator (groups.c) ------------------------------------ */
+
+int lode_broker_groups_start(lode_broker_t *b);
+/* Waits for the coordinator's writes in flight, then frees it. */
+void lode_broker_groups_stop(lode_broker_t *b);
+/* Loads the __consumer_offsets partitions this node now leads, unloads the
+ * others. */
+void lode_broker_groups_on_image(lode_broker_t *b, const lode_image_t *img);
+/* Asks the controller to create __consumer_offsets (once at a time). */
+void lode_broker_create_offsets_topic(lode_broker_t *b);
+/* "/ip" of the request's client, as Kafka's clientHost. */
+const char *lode_rctx_client_host(lode_rctx_t *ctx);
+
+void lode_handle_find_coordinator(lode_rctx_t *ctx);
+void lode_handle_join_group(lode_rctx_t *ctx);
+void lode_handle_sync_group(lode_rctx_t *ctx);
+void lode_handle_heartbeat(lode_rctx_t *ctx);
+void lode_handle_leave_group(lode_rctx_t *ctx);
+void lode_handle_list_groups(lode_rctx_t *ctx);
+void lode_handle_describe_groups(lode_rctx_t *ctx);
+void lode_handle_delete_groups(lode_rctx_t *ctx);
+void lode_handle_offset_commit(lode_rctx_t *ctx);
+void lode_handle_offset_fetch(lode_rctx_t *ctx);
+void lode_handle_offset_delete(lode_rctx_t *ctx);
 
 /* Answers requests still waiting for producer ids (at stop). */
 void lode_broker_free_pid_waiters(lode_broker_t *b);

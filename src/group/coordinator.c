@@ -122,6 +122,16 @@ int16_t gc_check_locked(lode_gc_t *gc, const char *group_id)
                                          : LODE_KERR_NOT_COORDINATOR;
 }
 
+bool lode_gc_serves(lode_gc_t *gc, int32_t partition)
+{
+    if (partition < 0 || partition >= gc->cfg.num_partitions)
+        return false;
+    pthread_mutex_lock(&gc->lock);
+    bool s = gc->pstate[partition] != 0;
+    pthread_mutex_unlock(&gc->lock);
+    return s;
+}
+
 int16_t lode_gc_check(lode_gc_t *gc, const char *group)
 {
     pthread_mutex_lock(&gc->lock);

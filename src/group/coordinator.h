@@ -73,7 +73,7 @@ typedef struct lode_gc_store {
      * __consumer_offsets-partition and calls done(arg, 0) once it is
      * durable, or done(arg, error). done runs on another thread, never
      * before append returned. Returns 0, or an error (done never runs). */
-    int (*append)(void *ctx, int32_t partition, const uint8_t *batch, size_t len,
+    int (*append)(void *ctx, int32_t partition, uint8_t *batch, size_t len,
                   lode_gc_written_fn done, void *arg);
 } lode_gc_store_t;
 
@@ -95,6 +95,8 @@ int lode_gc_load(lode_gc_t *gc, int32_t partition, lode_log_t *log, size_t *skip
 /* Stops serving a partition's groups (leadership moved), answering their
  * waiting requests with NOT_COORDINATOR. */
 void lode_gc_unload(lode_gc_t *gc, int32_t partition);
+/* True when the partition is served or being loaded. */
+bool lode_gc_serves(lode_gc_t *gc, int32_t partition);
 /* 0 when this coordinator serves the group's partition, else
  * NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS. */
 int16_t lode_gc_check(lode_gc_t *gc, const char *group);

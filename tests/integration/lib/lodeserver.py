@@ -41,6 +41,8 @@ class LodeServer:
             "controller.listener.names=CONTROLLER",
             "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
             "log.dirs=%s" % os.path.join(self.dir, "data"), "num.partitions=1",
+            "offsets.topic.replication.factor=1", "offsets.topic.num.partitions=5",
+            "group.initial.rebalance.delay.ms=0",
         ]
         for k, v in (extra or {}).items():
             lines.append("%s=%s" % (k, v))
