@@ -125,10 +125,11 @@ void lode_gc_delete_groups(lode_gc_t *gc, const char *const *ids, int16_t *error
         size_t it = 0;
         lode_hmap_entry_t *e;
         while ((e = lode_hmap_next(&g->offsets, &it))) {
+            const char *topic;
             int32_t part;
-            memcpy(&part, (const char *)e->key + strlen(e->key) + 1, 4);
+            gc_offset_key_parts(e, &topic, &part);
             lode_buf_reset(&key);
-            lode_grec_offset_key(&key, g->id, e->key, part);
+            lode_grec_offset_key(&key, g->id, topic, part);
             gc_batch_add(b, &key, NULL);
         }
         lode_buf_reset(&key);

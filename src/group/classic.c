@@ -182,20 +182,32 @@ static void invoke_sync(gmember_t *m, const lode_gc_sync_result_t *r)
     fn(arg, r);
 }
 
+/* Answers a JoinGroup / SyncGroup the member waits in with an error. */
+static void abort_join(group_t *g, gmember_t *m, const char *member_id, int16_t err)
+{
+    if (!m->join_fn)
+        return;
+    lode_gc_join_fn fn = m->join_fn;
+    void *arg = m->join_arg;
+    m->join_fn = NULL;
+    m->join_arg = NULL;
+    g->num_awaiting_join--;
+    join_error(fn, arg, member_id, err);
+}
+
+static void abort_sync(gmember_t *m, int16_t err)
+{
+    if (!m->sync_fn)
+        return;
+    lode_gc_sync_fn fn = m->sync_fn;
+    m->sync_fn = NULL;
+    sync_error(fn, m->sync_arg, err);
+}
+
 void gc_member_abort(group_t *g, gmember_t *m, int16_t err)
 {
-    if (m->join_fn) {
-        lode_gc_join_fn fn = m->join_fn;
-        void *arg = m->join_arg;
-        m->join_fn = NULL;
-        g->num_awaiting_join--;
-        join_error(fn, arg, err == LODE_KERR_FENCED_INSTANCE_ID ? m->id : "", err);
-    }
-    if (m->sync_fn) {
-        lode_gc_sync_fn fn = m->sync_fn;
-        m->sync_fn = NULL;
-        sync_error(fn, m->sync_arg, err);
-    }
+    abort_join(g, m, "", err);
+    abort_sync(m, err);
 }
 
 /* The current generation as a JoinGroup answer (the member list for the
@@ -706,13 +718,7 @@ static void update_member(group_t *g, gmember_t *m, const lode_gc_join_req_t *re
     set_protocols(m, req->protocols, req->nprotocols);
     m->rebalance_timeout_ms = req->rebalance_timeout_ms;
     m->session_timeout_ms = req->session_timeout_ms;
-    if (m->join_fn) {
-        lode_gc_join_fn fn = m->join_fn;
-        void *old = m->join_arg;
-        m->join_fn = NULL;
-        g->num_awaiting_join--;
-        join_error(fn, old, m->id, LODE_KERR_REBALANCE_IN_PROGRESS);
-    }
+    abort_join(g, m, m->id, LODE_KERR_REBALANCE_IN_PROGRESS);
     m->join_fn = done;
     m->join_arg = arg;
     g->num_awaiting_join++;
@@ -768,11 +774,7 @@ static void static_stored(lode_gc_t *gc, void *arg, int status)
             m->nprotocols = c->old_nprotocols;
             c->old_protocols = NULL;
             c->old_nprotocols = 0;
-            lode_gc_join_fn fn = m->join_fn;
-            void *farg = m->join_arg;
-            m->join_fn = NULL;
-            g->num_awaiting_join--;
-            join_error(fn, farg, "", LODE_KERR_COORDINATOR_NOT_AVAILABLE);
+            abort_join(g, m, "", LODE_KERR_COORDINATOR_NOT_AVAILABLE);
         } else {
             answer_join(g, m, NULL, NULL, c->leader);
         }
@@ -789,18 +791,8 @@ static void replace_static_member(lode_gc_t *gc, group_t *g, gmember_t *old,
     char *current_leader = lode_xstrdup(g->leader ? g->leader : "");
     char *old_id = old->id;
     /* fence whatever the old incarnation still waits for */
-    if (old->join_fn) {
-        lode_gc_join_fn fn = old->join_fn;
-        void *farg = old->join_arg;
-        old->join_fn = NULL;
-        g->num_awaiting_join--;
-        join_error(fn, farg, old_id, LODE_KERR_FENCED_INSTANCE_ID);
-    }
-    if (old->sync_fn) {
-        lode_gc_sync_fn fn = old->sync_fn;
-        old->sync_fn = NULL;
-        sync_error(fn, old->sync_arg, LODE_KERR_FENCED_INSTANCE_ID);
-    }
+    abort_join(g, old, old_id, LODE_KERR_FENCED_INSTANCE_ID);
+    abort_sync(old, LODE_KERR_FENCED_INSTANCE_ID);
     old->id = lode_xstrdup(new_id);
     if (g->leader && strcmp(g->leader, old_id) == 0) {
         free(g->leader);
@@ -1079,11 +1071,7 @@ static void sync_locked(lode_gc_t *gc, const lode_gc_sync_req_t *req, lode_gc_sy
         return;
     }
     /* CompletingRebalance: wait for the leader's assignment */
-    if (m->sync_fn) {
-        lode_gc_sync_fn fn = m->sync_fn;
-        m->sync_fn = NULL;
-        sync_error(fn, m->sync_arg, LODE_KERR_REBALANCE_IN_PROGRESS);
-    }
+    abort_sync(m, LODE_KERR_REBALANCE_IN_PROGRESS);
     m->sync_fn = done;
     m->sync_arg = arg;
     if (!g->leader || strcmp(g->leader, m->id) != 0)

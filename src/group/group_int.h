@@ -155,6 +155,7 @@ void gc_store_group(lode_gc_t *gc, group_t *g, const uint8_t *const *assign,
 /* offsets.c */
 void gc_offsets_clear(group_t *g);
 size_t gc_offset_key(char *key, size_t cap, const char *topic, int32_t partition);
+void gc_offset_key_parts(const lode_hmap_entry_t *e, const char **topic, int32_t *partition);
 void gc_offset_put(group_t *g, const char *topic, int32_t partition, goffset_t *o /* NULL: delete */);
 goffset_t *gc_offset_new(int64_t offset, int32_t epoch, const char *md, size_t mdlen, int64_t ms);
 

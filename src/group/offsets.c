@@ -22,7 +22,7 @@ size_t gc_offset_key(char *key, size_t cap, const char *topic, int32_t partition
     return n + 5;
 }
 
-static void key_parts(const lode_hmap_entry_t *e, const char **topic, int32_t *partition)
+void gc_offset_key_parts(const lode_hmap_entry_t *e, const char **topic, int32_t *partition)
 {
     *topic = e->key;
     memcpy(partition, (const char *)e->key + strlen(e->key) + 1, 4);
@@ -256,7 +256,7 @@ int16_t lode_gc_fetch_offsets(lode_gc_t *gc, const char *group_id, bool all, lod
         lode_hmap_entry_t *e;
         while (g && (e = lode_hmap_next(&g->offsets, &it))) {
             const char *topic;
-            key_parts(e, &topic, &o[k].partition);
+            gc_offset_key_parts(e, &topic, &o[k].partition);
             o[k].topic = lode_arena_strndup(arena, topic, strlen(topic));
             fill(&o[k], e->value, arena);
             k++;
@@ -385,7 +385,7 @@ static size_t expire_group(lode_gc_t *gc, group_t *g, int64_t now, bool *drop)
             const goffset_t *o = e->value;
             const char *topic;
             int32_t part;
-            key_parts(e, &topic, &part);
+            gc_offset_key_parts(e, &topic, &part);
             if (lode_hmap_gets(&subscribed, topic))
                 continue;
             int64_t base = mode == 0 ? g->state_ms : o->commit_ms;
