@@ -22,15 +22,37 @@
 #include "proto/gen/DeleteRecordsResponse.h"
 #include "proto/gen/DescribeLogDirsRequest.h"
 #include "proto/gen/DescribeLogDirsResponse.h"
+#include "proto/gen/DeleteGroupsRequest.h"
+#include "proto/gen/DeleteGroupsResponse.h"
+#include "proto/gen/DescribeGroupsRequest.h"
+#include "proto/gen/DescribeGroupsResponse.h"
 #include "proto/gen/FetchRequest.h"
 #include "proto/gen/FetchResponse.h"
+#include "proto/gen/FindCoordinatorRequest.h"
+#include "proto/gen/FindCoordinatorResponse.h"
+#include "proto/gen/HeartbeatRequest.h"
+#include "proto/gen/HeartbeatResponse.h"
 #include "proto/gen/InitProducerIdRequest.h"
 #include "proto/gen/InitProducerIdResponse.h"
+#include "proto/gen/JoinGroupRequest.h"
+#include "proto/gen/JoinGroupResponse.h"
+#include "proto/gen/LeaveGroupRequest.h"
+#include "proto/gen/LeaveGroupResponse.h"
+#include "proto/gen/ListGroupsRequest.h"
+#include "proto/gen/ListGroupsResponse.h"
 #include "proto/gen/ListOffsetsRequest.h"
 #include "proto/gen/ListOffsetsResponse.h"
 #include "proto/gen/MetadataRequest.h"
 #include "proto/gen/MetadataResponse.h"
+#include "proto/gen/OffsetCommitRequest.h"
+#include "proto/gen/OffsetCommitResponse.h"
+#include "proto/gen/OffsetDeleteRequest.h"
+#include "proto/gen/OffsetDeleteResponse.h"
+#include "proto/gen/OffsetFetchRequest.h"
+#include "proto/gen/OffsetFetchResponse.h"
 #include "proto/gen/ProduceRequest.h"
+#include "proto/gen/SyncGroupRequest.h"
+#include "proto/gen/SyncGroupResponse.h"
 #include "proto/gen/ProduceResponse.h"
 #include "proto/gen/api_table.h"
 #include "proto/header.h"
@@ -139,7 +161,10 @@ static void call(int fd, int16_t key, int16_t v, const void *req, void *resp, lo
     lode_str_t client = lode_str_lit("test");
     int32_t corr = next_corr++;
     REQUIRE(lode_req_header_write(&out, key, v, corr, &client) == 0);
-    REQUIRE(api->request->encode(req, v, &out) == 0);
+    int erc = api->request->encode(req, v, &out);
+    if (erc)
+        fprintf(stderr, "cannot encode %s v%d\n", api->name, v);
+    REQUIRE(erc == 0);
     send_frame(fd, out.data, out.len);
     lode_buf_free(&out);
     REQUIRE(recv_frame(fd, in));
@@ -683,6 +708,308 @@ TEST(fetch_waits_for_min_bytes_and_sessions_send_only_changes)
     fetch_args_t h = {12, NULL, NULL, 2, 1, 0, session, 7};
     fetch(fd, &h, &resp, &a, &in);
     CHECK_EQ(resp.ErrorCode, LODE_KERR_INVALID_FETCH_SESSION_EPOCH);
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+    close(fd);
+    stop(&n);
+}
+
+/* ---- consumer groups --------------------------------------------------------------- */
+
+/* FindCoordinator v0 for a group, until __consumer_offsets exists. */
+static void await_coordinator(int fd, const char *group)
+{
+    lode_arena_t a;
+    lode_arena_init(&a, 1024);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    FindCoordinatorRequest req;
+    FindCoordinatorRequest_init(&req);
+    req.Key = lode_str_c(group);
+    FindCoordinatorResponse resp;
+    for (int i = 0; i < 200; i++) {
+        call(fd, LODE_API_FIND_COORDINATOR, 0, &req, &resp, &a, &in);
+        if (resp.ErrorCode != LODE_KERR_COORDINATOR_NOT_AVAILABLE)
+            break;
+        usleep(20000);
+    }
+    CHECK_EQ(resp.ErrorCode, 0);
+    CHECK_EQ(resp.NodeId, 1);
+    CHECK_EQ(resp.Port, 9092); /* the advertised listener */
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+}
+
+TEST(find_coordinator_and_offsets_every_version)
+{
+    node_t n;
+    start(&n, "offsets.topic.replication.factor=1\noffsets.topic.num.partitions=3\n");
+    int fd = connect_to(n.port);
+    create_topic(fd, "t", 2, NULL, NULL);
+    await_coordinator(fd, "g");
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+
+    /* batched keys (v4+), and a transaction key: no such coordinator yet */
+    FindCoordinatorRequest fc;
+    FindCoordinatorRequest_init(&fc);
+    lode_str_t keys[] = {lode_str_lit("g"), lode_str_lit("h")};
+    fc.CoordinatorKeys = keys;
+    fc.CoordinatorKeys_count = 2;
+    FindCoordinatorResponse fr;
+    call(fd, LODE_API_FIND_COORDINATOR, 6, &fc, &fr, &a, &in);
+    REQUIRE(fr.Coordinators_count == 2);
+    CHECK_EQ(fr.Coordinators[1].ErrorCode, 0);
+    CHECK_EQ(fr.Coordinators[1].NodeId, 1);
+    fc.KeyType = 1;
+    call(fd, LODE_API_FIND_COORDINATOR, 4, &fc, &fr, &a, &in);
+    CHECK_EQ(fr.Coordinators[0].ErrorCode, LODE_KERR_COORDINATOR_NOT_AVAILABLE);
+
+    /* every OffsetCommit version commits; every OffsetFetch version reads */
+    for (int16_t v = 2; v <= 9; v++) {
+        OffsetCommitRequest oc;
+        OffsetCommitRequest_init(&oc);
+        OffsetCommitRequest_OffsetCommitRequestTopic t;
+        OffsetCommitRequest_OffsetCommitRequestTopic_init(&t);
+        OffsetCommitRequest_OffsetCommitRequestPartition p[2];
+        for (int i = 0; i < 2; i++) {
+            OffsetCommitRequest_OffsetCommitRequestPartition_init(&p[i]);
+            p[i].PartitionIndex = i == 0 ? 1 : 7; /* 7 does not exist */
+            p[i].CommittedOffset = 100 + v;
+            p[i].CommittedMetadata = lode_str_lit("md");
+        }
+        t.Name = lode_str_lit("t");
+        t.Partitions = p;
+        t.Partitions_count = 2;
+        oc.GroupId = lode_str_lit("g");
+        oc.GenerationIdOrMemberEpoch = -1;
+        oc.MemberId = lode_str_lit("");
+        oc.Topics = &t;
+        oc.Topics_count = 1;
+        OffsetCommitResponse ocr;
+        call(fd, LODE_API_OFFSET_COMMIT, v, &oc, &ocr, &a, &in);
+        REQUIRE(ocr.Topics_count == 1 && ocr.Topics[0].Partitions_count == 2);
+        CHECK_EQ(ocr.Topics[0].Partitions[0].ErrorCode, 0);
+        CHECK_EQ(ocr.Topics[0].Partitions[1].ErrorCode, LODE_KERR_UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    for (int16_t v = 1; v <= 7; v++) {
+        OffsetFetchRequest of;
+        OffsetFetchRequest_init(&of);
+        OffsetFetchRequest_OffsetFetchRequestTopic t;
+        OffsetFetchRequest_OffsetFetchRequestTopic_init(&t);
+        int32_t parts[] = {0, 1};
+        t.Name = lode_str_lit("t");
+        t.PartitionIndexes = parts;
+        t.PartitionIndexes_count = 2;
+        of.GroupId = lode_str_lit("g");
+        of.Topics = &t;
+        of.Topics_count = 1;
+        OffsetFetchResponse ofr;
+        call(fd, LODE_API_OFFSET_FETCH, v, &of, &ofr, &a, &in);
+        REQUIRE(ofr.Topics_count == 1 && ofr.Topics[0].Partitions_count == 2);
+        CHECK_EQ(ofr.Topics[0].Partitions[0].CommittedOffset, -1);
+        CHECK_EQ(ofr.Topics[0].Partitions[1].CommittedOffset, 109);
+        CHECK(lode_str_eq_c(&ofr.Topics[0].Partitions[1].Metadata, "md"));
+        if (v >= 2) { /* all of the group's offsets */
+            of.Topics_count = -1;
+            call(fd, LODE_API_OFFSET_FETCH, v, &of, &ofr, &a, &in);
+            REQUIRE(ofr.Topics_count == 1 && ofr.Topics[0].Partitions_count == 1);
+            CHECK_EQ(ofr.Topics[0].Partitions[0].PartitionIndex, 1);
+        }
+    }
+    /* v8+: several groups in one request */
+    OffsetFetchRequest of;
+    OffsetFetchRequest_init(&of);
+    OffsetFetchRequest_OffsetFetchRequestGroup gs[2];
+    for (int i = 0; i < 2; i++) {
+        OffsetFetchRequest_OffsetFetchRequestGroup_init(&gs[i]);
+        gs[i].GroupId = i == 0 ? lode_str_lit("g") : lode_str_lit("nobody");
+        gs[i].Topics_count = -1;
+    }
+    of.Groups = gs;
+    of.Groups_count = 2;
+    OffsetFetchResponse ofr;
+    call(fd, LODE_API_OFFSET_FETCH, 9, &of, &ofr, &a, &in);
+    REQUIRE(ofr.Groups_count == 2);
+    REQUIRE(ofr.Groups[0].Topics_count == 1);
+    CHECK_EQ(ofr.Groups[0].Topics[0].Partitions[0].CommittedOffset, 109);
+    CHECK_EQ(ofr.Groups[1].ErrorCode, 0);
+    CHECK_EQ(ofr.Groups[1].Topics_count, 0);
+
+    /* OffsetDelete of an Empty group's offset */
+    OffsetDeleteRequest od;
+    OffsetDeleteRequest_init(&od);
+    OffsetDeleteRequest_OffsetDeleteRequestTopic dt;
+    OffsetDeleteRequest_OffsetDeleteRequestTopic_init(&dt);
+    OffsetDeleteRequest_OffsetDeleteRequestPartition dp;
+    OffsetDeleteRequest_OffsetDeleteRequestPartition_init(&dp);
+    dp.PartitionIndex = 1;
+    dt.Name = lode_str_lit("t");
+    dt.Partitions = &dp;
+    dt.Partitions_count = 1;
+    od.GroupId = lode_str_lit("g");
+    od.Topics = &dt;
+    od.Topics_count = 1;
+    OffsetDeleteResponse odr;
+    call(fd, LODE_API_OFFSET_DELETE, 0, &od, &odr, &a, &in);
+    CHECK_EQ(odr.ErrorCode, 0);
+    REQUIRE(odr.Topics_count == 1);
+    CHECK_EQ(odr.Topics[0].Partitions[0].ErrorCode, 0);
+    od.GroupId = lode_str_lit("nobody");
+    call(fd, LODE_API_OFFSET_DELETE, 0, &od, &odr, &a, &in);
+    CHECK_EQ(odr.ErrorCode, LODE_KERR_GROUP_ID_NOT_FOUND);
+
+    lode_buf_free(&in);
+    lode_arena_free(&a);
+    close(fd);
+    stop(&n);
+}
+
+static void join_v(int fd, int16_t v, const char *member, JoinGroupResponse *r, lode_arena_t *a,
+                   lode_buf_t *in)
+{
+    JoinGroupRequest jr;
+    JoinGroupRequest_init(&jr);
+    JoinGroupRequest_JoinGroupRequestProtocol p;
+    JoinGroupRequest_JoinGroupRequestProtocol_init(&p);
+    p.Name = lode_str_lit("range");
+    p.Metadata = (lode_bytes_t){(const uint8_t *)"\0\1\0\0\0\0\0\0\0\0", 10};
+    jr.GroupId = lode_str_lit("jg");
+    jr.SessionTimeoutMs = 10000;
+    jr.RebalanceTimeoutMs = 10000;
+    jr.MemberId = lode_str_c(member);
+    jr.ProtocolType = lode_str_lit("consumer");
+    jr.Protocols = &p;
+    jr.Protocols_count = 1;
+    call(fd, LODE_API_JOIN_GROUP, v, &jr, r, a, in);
+}
+
+TEST(group_membership_every_version)
+{
+    node_t n;
+    start(&n, "offsets.topic.replication.factor=1\noffsets.topic.num.partitions=2\n"
+              "group.initial.rebalance.delay.ms=0\n");
+    int fd = connect_to(n.port);
+    await_coordinator(fd, "jg");
+    lode_arena_t a;
+    lode_arena_init(&a, 4096);
+    lode_buf_t in;
+    lode_buf_init(&in);
+    for (int16_t v = 0; v <= 9; v++) {
+        JoinGroupResponse jr;
+        join_v(fd, v, "", &jr, &a, &in);
+        if (v >= 4) { /* KIP-394: come back with the id */
+            CHECK_EQ(jr.ErrorCode, LODE_KERR_MEMBER_ID_REQUIRED);
+            char id[128];
+            snprintf(id, sizeof id, "%.*s", jr.MemberId.len, jr.MemberId.ptr);
+            join_v(fd, v, id, &jr, &a, &in);
+        }
+        CHECK_EQ(jr.ErrorCode, 0);
+        CHECK(lode_str_eq(&jr.Leader, &jr.MemberId));
+        CHECK_EQ(jr.Members_count, 1);
+        CHECK(lode_str_eq_c(&jr.ProtocolName, "range"));
+        char member[128];
+        snprintf(member, sizeof member, "%.*s", jr.MemberId.len, jr.MemberId.ptr);
+        CHECK(strncmp(member, "test-", 5) == 0); /* the client id, then a uuid */
+        int32_t gen = jr.GenerationId;
+
+        int16_t sv = v <= 5 ? v : 5;
+        SyncGroupRequest sr;
+        SyncGroupRequest_init(&sr);
+        SyncGroupRequest_SyncGroupRequestAssignment as;
+        SyncGroupRequest_SyncGroupRequestAssignment_init(&as);
+        as.MemberId = lode_str_c(member);
+        as.Assignment = (lode_bytes_t){(const uint8_t *)"ASSIGN", 6};
+        sr.GroupId = lode_str_lit("jg");
+        sr.GenerationId = gen;
+        sr.MemberId = lode_str_c(member);
+        sr.ProtocolType = lode_str_lit("consumer");
+        sr.ProtocolName = lode_str_lit("range");
+        sr.Assignments = &as;
+        sr.Assignments_count = 1;
+        SyncGroupResponse sresp;
+        call(fd, LODE_API_SYNC_GROUP, sv, &sr, &sresp, &a, &in);
+        CHECK_EQ(sresp.ErrorCode, 0);
+        CHECK_EQ(sresp.Assignment.len, 6);
+
+        int16_t hv = v <= 4 ? v : 4;
+        HeartbeatRequest hr;
+        HeartbeatRequest_init(&hr);
+        hr.GroupId = lode_str_lit("jg");
+        hr.GenerationId = gen;
+        hr.MemberId = lode_str_c(member);
+        HeartbeatResponse hresp;
+        call(fd, LODE_API_HEARTBEAT, hv, &hr, &hresp, &a, &in);
+        CHECK_EQ(hresp.ErrorCode, 0);
+        hr.GenerationId = gen + 1;
+        call(fd, LODE_API_HEARTBEAT, hv, &hr, &hresp, &a, &in);
+        CHECK_EQ(hresp.ErrorCode, LODE_KERR_ILLEGAL_GENERATION);
+
+        int16_t dv = v <= 5 ? v : 5;
+        DescribeGroupsRequest dr;
+        DescribeGroupsRequest_init(&dr);
+        lode_str_t names[] = {lode_str_lit("jg")};
+        dr.Groups = names;
+        dr.Groups_count = 1;
+        dr.IncludeAuthorizedOperations = dv >= 3;
+        DescribeGroupsResponse dresp;
+        call(fd, LODE_API_DESCRIBE_GROUPS, dv, &dr, &dresp, &a, &in);
+        REQUIRE(dresp.Groups_count == 1);
+        CHECK(lode_str_eq_c(&dresp.Groups[0].GroupState, "Stable"));
+        REQUIRE(dresp.Groups[0].Members_count == 1);
+        CHECK_EQ(dresp.Groups[0].Members[0].MemberAssignment.len, 6);
+        CHECK(lode_str_eq_c(&dresp.Groups[0].Members[0].ClientHost, "/127.0.0.1"));
+        if (dv >= 3)
+            CHECK_EQ(dresp.Groups[0].AuthorizedOperations, (1 << 3) | (1 << 6) | (1 << 8));
+
+        ListGroupsRequest lr;
+        ListGroupsRequest_init(&lr);
+        lode_str_t states[] = {lode_str_lit("stable")};
+        if (dv >= 4) {
+            lr.StatesFilter = states;
+            lr.StatesFilter_count = 1;
+        }
+        ListGroupsResponse lresp;
+        call(fd, LODE_API_LIST_GROUPS, dv, &lr, &lresp, &a, &in);
+        CHECK_EQ(lresp.Groups_count, 1);
+
+        int16_t lv = v <= 5 ? v : 5;
+        LeaveGroupRequest leave;
+        LeaveGroupRequest_init(&leave);
+        LeaveGroupRequest_MemberIdentity mi;
+        LeaveGroupRequest_MemberIdentity_init(&mi);
+        mi.MemberId = lode_str_c(member);
+        leave.GroupId = lode_str_lit("jg");
+        if (lv >= 3) {
+            leave.Members = &mi;
+            leave.Members_count = 1;
+        } else {
+            leave.MemberId = lode_str_c(member);
+        }
+        LeaveGroupResponse lgr;
+        call(fd, LODE_API_LEAVE_GROUP, lv, &leave, &lgr, &a, &in);
+        CHECK_EQ(lgr.ErrorCode, 0);
+        if (lv >= 3) {
+            REQUIRE(lgr.Members_count == 1);
+            CHECK_EQ(lgr.Members[0].ErrorCode, 0);
+        }
+        call(fd, LODE_API_LEAVE_GROUP, lv, &leave, &lgr, &a, &in); /* gone already */
+        CHECK_EQ(lv >= 3 ? lgr.Members[0].ErrorCode : lgr.ErrorCode,
+                 LODE_KERR_UNKNOWN_MEMBER_ID);
+    }
+    /* Empty now: it can be deleted (once) */
+    DeleteGroupsRequest del;
+    DeleteGroupsRequest_init(&del);
+    lode_str_t names[] = {lode_str_lit("jg"), lode_str_lit("jg")};
+    del.GroupsNames = names;
+    del.GroupsNames_count = 2;
+    DeleteGroupsResponse delr;
+    call(fd, LODE_API_DELETE_GROUPS, 2, &del, &delr, &a, &in);
+    REQUIRE(delr.Results_count == 2);
+    CHECK_EQ(delr.Results[0].ErrorCode, 0);
+    CHECK_EQ(delr.Results[1].ErrorCode, LODE_KERR_GROUP_ID_NOT_FOUND);
     lode_buf_free(&in);
     lode_arena_free(&a);
     close(fd);
