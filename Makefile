@@ -34,6 +34,7 @@ TEST_SUPPORT_SRCS := $(sort $(wildcard tests/unit/support/*.c tests/unit/support
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 ITEST_C_SRCS := $(sort $(wildcard tests/integration/*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_SUPPORT_SRCS := $(sort $(wildcard bench/support/*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 # ---- per-variant rules --------------------------------------------------
@@ -120,7 +121,7 @@ fuzz: deps $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 bench: deps all $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 	@bench/run
 
-$(B)/bench/%: $(B)/obj/bench/%.o $$($(B)_LIBS)
+$(B)/bench/%: $(B)/obj/bench/%.o $(patsubst %.c,$(B)/obj/%.o,$(BENCH_SUPPORT_SRCS)) $$($(B)_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_REL) $^ -o $@ $(LIBS_EXT) -lrdkafka
 

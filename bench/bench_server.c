@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support/lodeproc.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "proto/gen/FetchRequest.h"
@@ -35,114 +36,11 @@
 #include "proto/header.h"
 #include "proto/record_batch.h"
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    socklen_t l = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    int p = ntohs(a.sin_port);
-    close(fd);
-    return p;
-}
-
-static bool port_open(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    close(fd);
-    return ok;
-}
-
-/* ---- the server under test ------------------------------------------------ */
-
-static pid_t server_pid;
-static char server_dir[256];
-static char bootstrap[64];
-
-static void start_server(const char *lode)
-{
-    snprintf(server_dir, sizeof server_dir, "/tmp/lode-bench-XXXXXX");
-    if (!mkdtemp(server_dir)) {
-        perror("mkdtemp");
-        exit(1);
-    }
-    int p = free_port(), q = free_port();
-    char props[512];
-    snprintf(props, sizeof props, "%s/server.properties", server_dir);
-    FILE *f = fopen(props, "w");
-    fprintf(f,
-            "process.roles=broker,controller\nnode.id=1\n"
-            "controller.quorum.voters=1@127.0.0.1:%d\n"
-            "listeners=PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d\n"
-            "advertised.listeners=PLAINTEXT://127.0.0.1:%d\n"
-            "controller.listener.names=CONTROLLER\n"
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n"
-            "log.dirs=%s/data\nnum.network.threads=2\n",
-            q, p, q, p, server_dir);
-    fclose(f);
-    snprintf(bootstrap, sizeof bootstrap, "127.0.0.1:%d", p);
-    server_pid = fork();
-    if (server_pid == 0) {
-        char log[512];
-        snprintf(log, sizeof log, "%s/server.log", server_dir);
-        freopen(log, "w", stderr);
-        execl(lode, lode, "server", props, (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 200 && !port_open(p); i++)
-        usleep(50000);
-    if (!port_open(p)) {
-        fprintf(stderr, "bench_server: the server did not start (see %s/server.log)\n", server_dir);
-        exit(1);
-    }
-}
-
-static void stop_server(void)
-{
-    kill(server_pid, SIGTERM);
-    int st;
-    waitpid(server_pid, &st, 0);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", server_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench_server: cannot remove %s\n", server_dir);
-}
-
-/* The server's user+system CPU seconds so far. */
-static double server_cpu(void)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)server_pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    unsigned long ut = 0, st = 0;
-    if (p)
-        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* ---- iperf3 --------------------------------------------------------------- */
 
 static double iperf3_gbytes(int seconds)
 {
-    int port = free_port();
+    int port = bench_free_port();
     char portstr[16];
     snprintf(portstr, sizeof portstr, "%d", port);
     pid_t srv = fork();
@@ -176,29 +74,14 @@ static double iperf3_gbytes(int seconds)
     return gbytes;
 }
 
-/* The server's resident memory in KiB. */
-static long server_rss_kb(void)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)server_pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6))
-            kb = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 /* Opens n idle connections (each completes an ApiVersions round trip so the
  * server has set it up fully) and reports the server's memory per
  * connection. */
 static void idle_connections(int n)
 {
-    int port = atoi(strchr(bootstrap, ':') + 1);
+    int port = atoi(strchr(bench_bootstrap, ':') + 1);
     int *fds = malloc((size_t)n * sizeof *fds);
-    long before = server_rss_kb();
+    long before = bench_server_rss_kb();
     /* ApiVersions v0, correlation id 1, client id "b" */
     static const uint8_t req[] = {0, 0, 0, 11, 0, 18, 0, 0, 0, 0, 0, 1, 0, 1, 'b'};
     int open_ok = 0;
@@ -217,7 +100,7 @@ static void idle_connections(int n)
         if (read(fds[i], resp, sizeof resp) > 0)
             open_ok++;
     }
-    long after = server_rss_kb();
+    long after = bench_server_rss_kb();
     printf("idle connections: %d of %d open and answered; server RSS %ld MiB → %ld MiB, %.1f KiB "
            "per connection\n\n",
            open_ok, n, before / 1024, after / 1024,
@@ -246,7 +129,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     }
     int64_t sent = (int64_t)(intptr_t)m->_private;
     if (l->n < l->cap)
-        l->ns[l->n++] = now_ns() - sent;
+        l->ns[l->n++] = bench_now_ns() - sent;
 }
 
 static int cmp64(const void *a, const void *b)
@@ -272,7 +155,7 @@ static rd_kafka_t *producer(const char *acks, const char *linger, lat_t *l)
 {
     char err[512];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "bootstrap.servers", bootstrap, err, sizeof err);
+    rd_kafka_conf_set(c, "bootstrap.servers", bench_bootstrap, err, sizeof err);
     rd_kafka_conf_set(c, "acks", acks, err, sizeof err);
     rd_kafka_conf_set(c, "linger.ms", linger, err, sizeof err);
     rd_kafka_conf_set(c, "batch.size", "1000000", err, sizeof err);
@@ -300,25 +183,25 @@ static result_t produce(const char *topic, size_t size, int64_t bytes, const cha
     char *val = malloc(size);
     for (size_t i = 0; i < size; i++)
         val[i] = (char)('a' + i % 26);
-    double cpu0 = server_cpu();
-    int64_t t0 = now_ns();
+    double cpu0 = bench_server_cpu();
+    int64_t t0 = bench_now_ns();
     for (size_t i = 0; i < n; i++) {
         if (rate > 0) {
             int64_t due = t0 + (int64_t)((double)(i * size) / rate * 1e9);
-            while (now_ns() < due)
+            while (bench_now_ns() < due)
                 rd_kafka_poll(rk, 0);
         }
         while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
                                  RD_KAFKA_V_VALUE(val, size),
                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                 RD_KAFKA_V_OPAQUE((void *)(intptr_t)now_ns()),
+                                 RD_KAFKA_V_OPAQUE((void *)(intptr_t)bench_now_ns()),
                                  RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
             rd_kafka_poll(rk, 1);
         rd_kafka_poll(rk, 0);
     }
     rd_kafka_flush(rk, 120000);
-    int64_t t1 = now_ns();
-    double cpu = server_cpu() - cpu0;
+    int64_t t1 = bench_now_ns();
+    double cpu = bench_server_cpu() - cpu0;
     rd_kafka_destroy(rk);
     qsort(l.ns, l.n, sizeof *l.ns, cmp64);
     double secs = (double)(t1 - t0) / 1e9;
@@ -340,7 +223,7 @@ static result_t consume(const char *topic, int64_t expect_bytes)
 {
     char err[512];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "bootstrap.servers", bootstrap, err, sizeof err);
+    rd_kafka_conf_set(c, "bootstrap.servers", bench_bootstrap, err, sizeof err);
     rd_kafka_conf_set(c, "group.id", "bench", err, sizeof err); /* required by the API, unused */
     rd_kafka_conf_set(c, "fetch.max.bytes", "52428800", err, sizeof err);
     rd_kafka_conf_set(c, "max.partition.fetch.bytes", "10485760", err, sizeof err);
@@ -353,22 +236,22 @@ static result_t consume(const char *topic, int64_t expect_bytes)
     rd_kafka_topic_partition_list_add(tp, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_assign(rk, tp);
     rd_kafka_topic_partition_list_destroy(tp);
-    double cpu0 = server_cpu();
-    int64_t got = 0, t0 = now_ns(), last = t0;
-    while (got < expect_bytes && now_ns() - last < 10 * 1000000000LL) {
+    double cpu0 = bench_server_cpu();
+    int64_t got = 0, t0 = bench_now_ns(), last = t0;
+    while (got < expect_bytes && bench_now_ns() - last < 10 * 1000000000LL) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (!m)
             continue;
         if (!m->err) {
             got += (int64_t)m->len;
-            last = now_ns();
+            last = bench_now_ns();
         } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             r.errors++;
         }
         rd_kafka_message_destroy(m);
     }
-    int64_t t1 = now_ns();
-    double cpu = server_cpu() - cpu0;
+    int64_t t1 = bench_now_ns();
+    double cpu = bench_server_cpu() - cpu0;
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
     double secs = (double)(t1 - t0) / 1e9;
@@ -398,7 +281,7 @@ static bool read_full(int fd, void *p, size_t n)
 static result_t raw_consume(const char *topic)
 {
     result_t res = {0};
-    int port = atoi(strchr(bootstrap, ':') + 1);
+    int port = atoi(strchr(bench_bootstrap, ':') + 1);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -412,8 +295,8 @@ static result_t raw_consume(const char *topic)
     lode_buf_init(&in);
     lode_arena_t arena;
     lode_arena_init(&arena, 1 << 16);
-    double cpu0 = server_cpu();
-    int64_t t0 = now_ns();
+    double cpu0 = bench_server_cpu();
+    int64_t t0 = bench_now_ns();
     for (int32_t corr = 1; offset < hw; corr++) {
         FetchRequest req;
         FetchRequest_init(&req);
@@ -476,8 +359,8 @@ static result_t raw_consume(const char *topic)
             bytes += (int64_t)h.size;
         }
     }
-    int64_t t1 = now_ns();
-    double cpu = server_cpu() - cpu0;
+    int64_t t1 = bench_now_ns();
+    double cpu = bench_server_cpu() - cpu0;
     close(fd);
     lode_buf_free(&out);
     lode_buf_free(&in);
@@ -503,7 +386,7 @@ int main(int argc, char **argv)
     printf("## lode server end to end (librdkafka %s, client on the same machine)\n\n",
            rd_kafka_version_str());
     printf("iperf3 loopback TCP: %.2f GB/s (%.0f MB/s)\n\n", loop, loop * 1000);
-    start_server(lode);
+    bench_server_start(lode, NULL);
     idle_connections(10000);
     printf("| case | MB/s | vs iperf3 | records/s | p50 ms | p99 ms | p99.9 ms | broker CPU s/GB | "
            "errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -551,6 +434,6 @@ int main(int argc, char **argv)
             r.cpu_per_gb, r.errors);
         fflush(stdout);
     }
-    stop_server();
+    bench_server_stop();
     return 0;
 }

@@ -1,0 +1,28 @@
+/*
+ * lodeproc.h — a real `lode server` process for benchmarks: started in a
+ * temporary directory on free loopback ports, measured through /proc, and
+ * stopped with SIGTERM (the directory is removed).
+ */
+#ifndef LODE_BENCH_LODEPROC_H
+#define LODE_BENCH_LODEPROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+extern pid_t bench_server_pid;
+extern char bench_server_dir[256];
+extern char bench_bootstrap[64]; /* "127.0.0.1:PORT" of the running server */
+
+int64_t bench_now_ns(void);
+int bench_free_port(void);
+bool bench_port_open(int port);
+/* Starts `lode server` (binary at lode) with the single-node settings plus
+ * extra (server.properties lines, or NULL); exits the process on failure. */
+void bench_server_start(const char *lode, const char *extra);
+void bench_server_stop(void);
+/* The server's user+system CPU seconds so far, and its resident KiB. */
+double bench_server_cpu(void);
+long bench_server_rss_kb(void);
+
+#endif
