@@ -14,6 +14,8 @@ struct lode_timer {
     lode_clock_t *clock;
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    pthread_cond_t fired;       /* a callback returned */
+    lode_timer_task_t *firing;  /* the task whose callback runs now */
     lode_timer_task_t **heap;
     size_t n, cap;
     uint64_t next_seq;
@@ -85,6 +87,7 @@ lode_timer_t *lode_timer_new(lode_clock_t *clock)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&t->cond, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_cond_init(&t->fired, NULL);
     return t;
 }
 
@@ -124,6 +127,32 @@ bool lode_timer_cancel(lode_timer_t *t, lode_timer_task_t *task)
     return queued;
 }
 
+void lode_timer_cancel_wait(lode_timer_t *t, lode_timer_task_t *task)
+{
+    pthread_mutex_lock(&t->lock);
+    for (;;) {
+        if (task->index < t->n && t->heap[task->index] == task) {
+            heap_remove(t, task->index);
+            task->index = SIZE_MAX;
+        }
+        if (t->firing != task)
+            break;
+        pthread_cond_wait(&t->fired, &t->lock); /* it may re-add itself */
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* Runs a popped task's callback (called and returning with the lock held). */
+static void fire(lode_timer_t *t, lode_timer_task_t *task)
+{
+    t->firing = task;
+    pthread_mutex_unlock(&t->lock);
+    task->fn(task->arg);
+    pthread_mutex_lock(&t->lock);
+    t->firing = NULL;
+    pthread_cond_broadcast(&t->fired);
+}
+
 /* Pops one due task (lock held) or NULL. */
 static lode_timer_task_t *pop_due(lode_timer_t *t, int64_t now)
 {
@@ -142,10 +171,11 @@ size_t lode_timer_run_due(lode_timer_t *t)
     for (;;) {
         pthread_mutex_lock(&t->lock);
         lode_timer_task_t *task = pop_due(t, now);
+        if (task)
+            fire(t, task);
         pthread_mutex_unlock(&t->lock);
         if (!task)
             break;
-        task->fn(task->arg);
         ran++;
     }
     return ran;
@@ -167,9 +197,7 @@ static void *timer_main(void *arg)
         int64_t now = lode_timer_now_ms(t);
         lode_timer_task_t *task = pop_due(t, now);
         if (task) {
-            pthread_mutex_unlock(&t->lock);
-            task->fn(task->arg);
-            pthread_mutex_lock(&t->lock);
+            fire(t, task);
             continue;
         }
         /* Sleep until the earliest deadline (capped: the clock may be a
@@ -208,5 +236,6 @@ void lode_timer_free(lode_timer_t *t)
     free(t->heap);
     pthread_mutex_destroy(&t->lock);
     pthread_cond_destroy(&t->cond);
+    pthread_cond_destroy(&t->fired);
     free(t);
 }

@@ -48,6 +48,10 @@ void lode_timer_add(lode_timer_t *t, lode_timer_task_t *task, int64_t deadline_m
                     void *arg);
 /* Cancels; true when the callback will never run. */
 bool lode_timer_cancel(lode_timer_t *t, lode_timer_task_t *task);
+/* Cancels, and waits for the callback to return when it is running on
+ * another thread (it may have re-added the task: that is cancelled too).
+ * Never from the callback itself, nor holding a lock the callback takes. */
+void lode_timer_cancel_wait(lode_timer_t *t, lode_timer_task_t *task);
 /* Runs every task due now (manual mode); returns how many ran. */
 size_t lode_timer_run_due(lode_timer_t *t);
 /* Tasks waiting. */

@@ -70,7 +70,7 @@ void lode_gc_free(lode_gc_t *gc)
     if (gc->own_timer)
         lode_timer_free(gc->timer);
     else
-        lode_timer_cancel(gc->timer, &gc->task);
+        lode_timer_cancel_wait(gc->timer, &gc->task);
     pthread_mutex_lock(&gc->lock);
     size_t it = 0;
     lode_hmap_entry_t *e;
