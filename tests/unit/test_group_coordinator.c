@@ -681,3 +681,53 @@ TEST(group_not_served_partitions_say_not_coordinator)
     CHECK_EQ(lode_gc_heartbeat(e.gc, g, "m", NULL, 1), LODE_KERR_NOT_COORDINATOR);
     env_free(&e);
 }
+
+TEST(group_max_size_and_consecutive_rebalances)
+{
+    env_t e;
+    lode_gc_config_t cfg = config();
+    cfg.max_size = 2;
+    env_init(&e, &cfg);
+    join_t m[3];
+    join(&e, "g", "", NULL, "range", &m[0]);
+    advance(&e, 100);
+    REQUIRE(m[0].done && m[0].generation == 1);
+    /* members arrive one by one; each time everyone rejoins with its id */
+    for (int round = 1; round <= 4; round++) {
+        join_t extra;
+        join(&e, "g", "", NULL, "range", &extra); /* forces a rebalance */
+        if (round >= 2) {
+            REQUIRE(extra.done); /* the group is full */
+            CHECK_EQ(extra.error, LODE_KERR_GROUP_MAX_SIZE_REACHED);
+            /* the leader rejoining starts the next generation */
+        }
+        join_t again[2];
+        int n = round == 1 ? 1 : 2;
+        for (int i = 0; i < n; i++)
+            join(&e, "g", m[i].member, NULL, "range", &again[i]);
+        advance(&e, 100);
+        for (int i = 0; i < n; i++) {
+            REQUIRE(again[i].done);
+            CHECK_EQ(again[i].error, 0);
+            CHECK_STREQ(again[i].member, m[i].member);
+            m[i] = again[i];
+        }
+        if (round == 1) {
+            REQUIRE(extra.done && extra.error == 0);
+            m[1] = extra;
+            CHECK_EQ(extra.generation, m[0].generation);
+        }
+        CHECK_EQ(m[0].generation, round + 1);
+        /* everyone syncs: Stable again */
+        int members = 2;
+        sync_t sy[2];
+        for (int i = members - 1; i >= 0; i--)
+            sync(&e, "g", &m[i], NULL, &sy[i], NULL, 0);
+        flush(&e);
+        for (int i = 0; i < members; i++) {
+            REQUIRE(sy[i].done);
+            CHECK_EQ(sy[i].error, 0);
+        }
+    }
+    env_free(&e);
+}
