@@ -1104,8 +1104,10 @@ static void sync_locked(lode_gc_t *gc, const lode_gc_sync_req_t *req, lode_gc_sy
 void lode_gc_sync(lode_gc_t *gc, const lode_gc_sync_req_t *req, lode_gc_sync_fn done, void *arg)
 {
     pthread_mutex_lock(&gc->lock);
+    /* the group first: once answered, req (the caller's) may be gone */
+    group_t *g = req->group_id && !gc_check_locked(gc, req->group_id) ? gc_group(gc, req->group_id)
+                                                                     : NULL;
     sync_locked(gc, req, done, arg);
-    group_t *g = req->group_id ? gc_group(gc, req->group_id) : NULL;
     if (g)
         gc_touch(gc, g);
     pthread_mutex_unlock(&gc->lock);
