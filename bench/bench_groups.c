@@ -204,14 +204,8 @@ static double await_stable(member_t *ms, const bool *live, int n, int64_t since)
 
 int main(int argc, char **argv)
 {
-    const char *lode = "build/bin/lode";
-    bool quick = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--quick"))
-            quick = true;
-        else if (!strcmp(argv[i], "--lode") && i + 1 < argc)
-            lode = argv[++i];
-    }
+    bool quick;
+    const char *lode = bench_args(argc, argv, &quick);
     bench_server_start(lode, "offsets.topic.replication.factor=1\n"
                              "group.initial.rebalance.delay.ms=0\n");
     create_topic("commits", 100);

@@ -373,14 +373,8 @@ static result_t raw_consume(const char *topic)
 
 int main(int argc, char **argv)
 {
-    const char *lode = "build/bin/lode";
-    bool quick = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--quick"))
-            quick = true;
-        else if (!strcmp(argv[i], "--lode") && i + 1 < argc)
-            lode = argv[++i];
-    }
+    bool quick;
+    const char *lode = bench_args(argc, argv, &quick);
     int64_t volume = quick ? 200000000LL : 1000000000LL;
     double loop = iperf3_gbytes(quick ? 2 : 5);
     printf("## lode server end to end (librdkafka %s, client on the same machine)\n\n",

@@ -14,6 +14,19 @@
 #include <time.h>
 #include <unistd.h>
 
+const char *bench_args(int argc, char **argv, bool *quick)
+{
+    const char *lode = "build/bin/lode";
+    *quick = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick"))
+            *quick = true;
+        else if (!strcmp(argv[i], "--lode") && i + 1 < argc)
+            lode = argv[++i];
+    }
+    return lode;
+}
+
 int64_t bench_now_ns(void)
 {
     struct timespec ts;

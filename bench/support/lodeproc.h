@@ -14,6 +14,10 @@ extern pid_t bench_server_pid;
 extern char bench_server_dir[256];
 extern char bench_bootstrap[64]; /* "127.0.0.1:PORT" of the running server */
 
+/* The benchmarks' common flags: --quick, --lode PATH (returned; default
+ * build/bin/lode). */
+const char *bench_args(int argc, char **argv, bool *quick);
+
 int64_t bench_now_ns(void);
 int bench_free_port(void);
 bool bench_port_open(int port);

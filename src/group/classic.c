@@ -18,13 +18,18 @@
 
 /* ---- members -------------------------------------------------------------------- */
 
+static void gprotocols_free(gprotocol_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].name);
+        free(p[i].meta);
+    }
+    free(p);
+}
+
 static void protocols_free(gmember_t *m)
 {
-    for (size_t i = 0; i < m->nprotocols; i++) {
-        free(m->protocols[i].name);
-        free(m->protocols[i].meta);
-    }
-    free(m->protocols);
+    gprotocols_free(m->protocols, m->nprotocols);
     m->protocols = NULL;
     m->nprotocols = 0;
 }
@@ -742,11 +747,7 @@ typedef struct static_ctx {
 
 static void static_ctx_free(static_ctx_t *c)
 {
-    for (size_t i = 0; i < c->old_nprotocols; i++) {
-        free(c->old_protocols[i].name);
-        free(c->old_protocols[i].meta);
-    }
-    free(c->old_protocols);
+    gprotocols_free(c->old_protocols, c->old_nprotocols);
     free(c->group);
     free(c->old_id);
     free(c->new_id);
