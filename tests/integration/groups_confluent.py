@@ -2,7 +2,8 @@
 server: members share partitions, a SIGKILLed member's partitions move to
 the others with nothing lost, cooperative-sticky rebalances incrementally,
 a static member comes back without a rebalance, auto-commit, offset reset,
-independent groups, and committed offsets and groups across a restart."""
+independent groups, committed offsets and groups across a restart, and a
+consumer that keeps its assignment through a restart without a rebalance."""
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from lodeserver import Checks, LodeServer, wait_until  # noqa: E402
-from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 SESSION = {"session.timeout.ms": 4000, "heartbeat.interval.ms": 300}
@@ -57,7 +58,10 @@ class Member:
             with self.lock:
                 self.processed.append((m.partition(), m.offset()))
             if self.commit:
-                self.c.commit(m, asynchronous=False)
+                try:
+                    self.c.commit(m, asynchronous=False)
+                except KafkaException:
+                    pass  # e.g. ILLEGAL_GENERATION mid-rebalance: redelivered, a duplicate
 
     def holding(self):
         with self.lock:
@@ -71,7 +75,7 @@ class Member:
 
 CHILD = r"""
 import sys
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, KafkaException
 bootstrap, group, topic, out = sys.argv[1:5]
 c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
               "enable.auto.commit": False, "session.timeout.ms": 4000, "heartbeat.interval.ms": 300})
@@ -83,7 +87,10 @@ while True:
         continue
     f.write("%d %d\n" % (m.partition(), m.offset()))  # processed, then committed
     f.flush()
-    c.commit(m, asynchronous=False)
+    try:
+        c.commit(m, asynchronous=False)
+    except KafkaException:
+        pass  # redelivered to someone: a duplicate, never a loss
 """
 
 
@@ -193,10 +200,21 @@ def main():
             late = Member(s, "g6", "auto", commit=False, **{"auto.offset.reset": "latest"})
             wait_until(lambda: len(early.processed) == 100, 60, "earliest reads all")
             wait_until(lambda: len(late.holding()) == 2, 60, "latest assigned")
-            time.sleep(1)
-            produce(s, "auto", 10, 2)
-            wait_until(lambda: len(late.processed) == 10 and len(early.processed) == 110, 60,
-                       "both groups read the new records, each on its own")
+            # "latest" resolves its position some time after the assignment: keep
+            # producing until it reads on both partitions, then it must have
+            # started past the first 100 records while earliest read them all
+            produced, deadline = 100, time.time() + 60
+            while {p for p, _ in list(late.processed)} != {0, 1}:
+                assert time.time() < deadline, "latest read nothing new: %r" % late.processed
+                produce(s, "auto", 2, 2)
+                produced += 2
+                try:
+                    wait_until(lambda: {p for p, _ in list(late.processed)} == {0, 1}, 1)
+                except AssertionError:
+                    pass  # not yet positioned; produce more
+            assert all(off >= 50 for _, off in late.processed), sorted(late.processed)[:10]
+            wait_until(lambda: len(early.processed) == produced, 60, "earliest reads everything")
+            assert sorted(early.processed) == sorted((i % 2, i // 2) for i in range(produced))
             early.close()
             late.close()
 
@@ -214,17 +232,41 @@ def main():
             admin = AdminClient({"bootstrap.servers": s.bootstrap})
             groups = {g.id for g in admin.list_groups(timeout=10)}
             assert {"g1", "g4", "g7"} <= groups, groups
+            # ListGroups + DescribeGroups (librdkafka's list_groups for one group)
+            [g] = admin.list_groups("g7", timeout=10)
+            assert (g.id, g.state, g.protocol_type, g.members) == ("g7", "Empty", "consumer", []), \
+                (g.id, g.state, g.protocol_type, g.members)
             produce(s, "rs", 3, 3)
             again = Member(s, "g7", "rs")
             wait_until(lambda: len(again.processed) == 3, 60, "only the new records")
             assert sorted(again.processed) == [(0, 30), (1, 30), (2, 30)], again.processed
             again.close()
 
+        def member_keeps_assignment_through_restart():
+            # nice to have (docs/server.md): a consumer heartbeating through a
+            # broker restart keeps its generation and assignment — no rebalance
+            create(s, "live", 2)
+            m = Member(s, "g8", "live", commit=False, **{"session.timeout.ms": 6000})
+            wait_until(lambda: len(m.holding()) == 2, 60, "assigned")
+            n = len(m.events)
+            produce(s, "live", 10, 2)
+            wait_until(lambda: len(m.processed) == 10, 60, "10 records")
+            s.restart()
+            produce(s, "live", 10, 2)
+            wait_until(lambda: len(m.processed) == 20, 60, "10 more records after the restart")
+            admin = AdminClient({"bootstrap.servers": s.bootstrap})
+            [g] = admin.list_groups("g8", timeout=10)
+            assert (g.state, len(g.members)) == ("Stable", 1), (g.state, g.members)
+            assert m.events[n:] == [], ("a rebalance across the restart", m.events[n:])
+            assert sorted(m.processed) == sorted((i % 2, i // 2) for i in range(20)), m.processed
+            m.close()
+
         c.run("three_members_share_partitions_and_survive_sigkill", share_and_survive_a_kill, s)
         c.run("cooperative_sticky_rebalances_incrementally", cooperative_incremental, s)
         c.run("static_member_rejoins_without_rebalance", static_member_rejoins_without_rebalance, s)
         c.run("auto_commit_offset_reset_independent_groups", auto_commit_and_offset_reset, s)
         c.run("committed_offsets_and_groups_survive_restart", survive_broker_restart, s)
+        c.run("member_keeps_assignment_through_restart", member_keeps_assignment_through_restart, s)
     c.exit()
 
 
