@@ -5,6 +5,8 @@ INVALID_SESSION_TIMEOUT at both bounds, FENCED_INSTANCE_ID, OffsetCommit to an
 unknown group (ILLEGAL_GENERATION before v9, GROUP_ID_NOT_FOUND from v9), a
 simple group's commit with its metadata read back by OffsetFetch,
 OFFSET_METADATA_TOO_LARGE just past offset.metadata.max.bytes, LeaveGroup,
+INVALID_GROUP_ID, DeleteGroups (NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND), a
+hand-driven two-member rebalance and session expiry,
 FindCoordinator naming this node, and malformed group frames closing only
 their own connection.
 
@@ -17,6 +19,7 @@ import os
 import socket
 import struct
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
@@ -32,8 +35,9 @@ GROUP_APIS = (OFFSET_COMMIT, OFFSET_FETCH, FIND_COORDINATOR, JOIN_GROUP, HEARTBE
 
 # error codes
 NONE, OFFSET_METADATA_TOO_LARGE, COORDINATOR_NOT_AVAILABLE = 0, 12, 15
-ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL, UNKNOWN_MEMBER_ID = 22, 23, 25
-INVALID_SESSION_TIMEOUT, GROUP_ID_NOT_FOUND, MEMBER_ID_REQUIRED = 26, 69, 79
+ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL, INVALID_GROUP_ID, UNKNOWN_MEMBER_ID = 22, 23, 24, 25
+INVALID_SESSION_TIMEOUT, REBALANCE_IN_PROGRESS = 26, 27
+NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND, MEMBER_ID_REQUIRED = 68, 69, 79
 FENCED_INSTANCE_ID = 82
 
 MIN_SESSION, MAX_SESSION = 1000, 60000
@@ -346,6 +350,14 @@ def offset_fetch_v5(c, group, topics):
     return err, out
 
 
+def delete_groups_v1(c, groups):
+    r = c.call(DELETE_GROUPS, 1, array(groups, string))
+    r.i32()
+    out = dict(r.array(lambda r: (r.string(), r.i16())))
+    r.end()
+    return out
+
+
 def describe_group_v0(c, group):
     r = c.call(DESCRIBE_GROUPS, 0, array([group], string))
     groups = r.array(lambda r: dict(
@@ -572,6 +584,105 @@ def main():
             eq(got[(TOPIC, 1)][0], 7, "the refused commit left the old offset")
             c.close()
 
+        def invalid_group_id():
+            c = Conn(s)
+            got = {
+                "join": join(c, "")["error"],
+                "sync": sync(c, "", 1, "m")["error"],
+                "heartbeat": heartbeat(c, "", 1, "m"),
+                "leave": leave_v3(c, "", [("m", None)])[0],
+            }
+            c.close()
+            eq(got, dict.fromkeys(got, INVALID_GROUP_ID), "an empty group id")
+
+        def delete_groups():
+            c = Conn(s)
+            stable_member(c, "bi-del-live")
+            eq(offset_commit_v7(c, "bi-del-simple", -1, "", [(0, 9, -1, "d")]), {0: NONE}, "commit")
+            got = delete_groups_v1(c, ["bi-del-live", "bi-del-simple", "bi-del-none"])
+            eq(got, {"bi-del-live": NON_EMPTY_GROUP, "bi-del-simple": NONE, "bi-del-none": GROUP_ID_NOT_FOUND},
+               "DeleteGroups of a live, an empty and an unknown group")
+            eq(offset_fetch_v5(c, "bi-del-simple", {TOPIC: [0]})[1][(TOPIC, 0)], (-1, -1, "", NONE),
+               "a deleted group's offsets are gone")
+            eq(delete_groups_v1(c, ["bi-del-simple"]), {"bi-del-simple": GROUP_ID_NOT_FOUND}, "deleted twice")
+            c.close()
+
+        def rebalance_and_session_expiry():
+            """Two members by hand: the newcomer's join puts the group in
+            PreparingRebalance (REBALANCE_IN_PROGRESS to the old member's
+            heartbeat), both rejoin into generation 2, the follower's sync waits
+            for the leader's assignment; then the newcomer stops heartbeating
+            and after its session timeout the old member is told to rebalance
+            again and ends alone in generation 3."""
+            ca, cb = Conn(s), Conn(s)
+            a, gen, _ = stable_member(ca, "bi-reb")
+            j = join(cb, "bi-reb", session=2000)
+            eq(j["error"], MEMBER_ID_REQUIRED, "the newcomer's first join")
+            b = j["member"]
+            out = {}
+
+            def bg(key, fn, *args, **kw):
+                def run():
+                    try:
+                        out[key] = fn(*args, **kw)
+                    except Exception as e:  # noqa: BLE001 — reported by the main thread
+                        out[key] = e
+                t = threading.Thread(target=run, daemon=True)
+                t.start()
+                return t
+            tb = bg("join_b", join, cb, "bi-reb", member=b, session=2000)
+            deadline = time.time() + 30
+            while True:
+                err = heartbeat(ca, "bi-reb", gen, a)
+                if err == REBALANCE_IN_PROGRESS:
+                    break
+                eq(err, NONE, "the old member's heartbeat while the newcomer joins")
+                assert time.time() < deadline, "no REBALANCE_IN_PROGRESS in 30 s"
+                time.sleep(0.05)
+            ja = join(ca, "bi-reb", member=a)
+            tb.join(30)
+            jb = out.get("join_b")
+            assert isinstance(jb, dict), "the newcomer's join: %r" % jb
+            eq((ja["error"], jb["error"]), (NONE, NONE), "both joins")
+            eq((ja["generation"], jb["generation"]), (gen + 1, gen + 1), "generation 2 for both")
+            eq((ja["member"], jb["member"]), (a, b), "member ids kept")
+            eq(ja["leader"], jb["leader"], "one leader")
+            leader, lc, follower, fc, fj = ((a, ca, b, cb, jb) if ja["leader"] == a else (b, cb, a, ca, ja))
+            lj = ja if leader == a else jb
+            eq(sorted((m["member"], m["metadata"]) for m in lj["members"]), sorted([(a, META), (b, META)]),
+               "the leader sees both members")
+            eq(fj["members"], [], "the follower sees no members")
+            tf = bg("sync_f", sync, fc, "bi-reb", gen + 1, follower)
+            time.sleep(0.2)  # not needed for correctness: gives the follower's sync a chance to wait
+            sl = sync(lc, "bi-reb", gen + 1, leader, [(leader, b"for-leader"), (follower, b"for-follower")])
+            tf.join(30)
+            eq((sl["error"], sl["assignment"]), (NONE, b"for-leader"), "the leader's sync")
+            sf = out.get("sync_f")
+            assert isinstance(sf, dict), "the follower's sync: %r" % sf
+            eq((sf["error"], sf["assignment"]), (NONE, b"for-follower"), "the follower's sync")
+            eq(heartbeat(ca, "bi-reb", gen + 1, a), NONE, "heartbeat in generation 2")
+            eq(heartbeat(ca, "bi-reb", gen, a), ILLEGAL_GENERATION, "heartbeat with generation 1")
+            d = describe_group_v0(ca, "bi-reb")
+            eq((d["state"], sorted(m["member"] for m in d["members"])), ("Stable", sorted([a, b])), "described")
+            # b goes quiet; a keeps heartbeating until told to rebalance
+            cb.close()
+            deadline = time.time() + 30
+            while True:
+                err = heartbeat(ca, "bi-reb", gen + 1, a)
+                if err == REBALANCE_IN_PROGRESS:
+                    break
+                eq(err, NONE, "the remaining member's heartbeat")
+                assert time.time() < deadline, "the silent member did not expire in 30 s"
+                time.sleep(0.1)
+            j = join(ca, "bi-reb", member=a)
+            eq((j["error"], j["generation"], j["leader"], [m["member"] for m in j["members"]]),
+               (NONE, gen + 2, a, [a]), "alone in generation 3")
+            eq(sync(ca, "bi-reb", gen + 2, a, [(a, b"alone")]), {"error": NONE, "assignment": b"alone"}, "sync")
+            cb = Conn(s)
+            eq(heartbeat(cb, "bi-reb", gen + 1, b), UNKNOWN_MEMBER_ID, "the expired member's heartbeat")
+            cb.close()
+            ca.close()
+
         def malformed_frames_close_only_their_connection():
             bystander = Conn(s)
             me, gen, _ = stable_member(bystander, "bi-by")
@@ -618,6 +729,9 @@ def main():
         checks.run("offset_commit_unknown_group", offset_commit_unknown_group, s)
         checks.run("offset_commit_v9_unknown_group_not_found", offset_commit_v9_unknown_group_not_found, s)
         checks.run("simple_group_commit_and_fetch", simple_group_commit_and_fetch, s)
+        checks.run("invalid_group_id", invalid_group_id, s)
+        checks.run("delete_groups", delete_groups, s)
+        checks.run("rebalance_and_session_expiry", rebalance_and_session_expiry, s)
         checks.run("malformed_frames_close_only_their_connection", malformed_frames_close_only_their_connection, s)
     checks.exit()
 
