@@ -93,6 +93,7 @@ void lode_handle_offset_commit(lode_rctx_t *ctx)
                            ? lode_rctx_cstr(ctx, &req->GroupInstanceId)
                            : NULL,
         .generation = req->GenerationIdOrMemberEpoch,
+        .api_version = v,
         .parts = c->parts,
         .nparts = n,
     };

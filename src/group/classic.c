@@ -98,6 +98,25 @@ static bool static_fenced(const group_t *g, const char *instance_id, const char 
     return m && strcmp(m->id, member_id) != 0;
 }
 
+int16_t gc_validate_member(const group_t *g, const char *member_id, const char *instance_id,
+                           gmember_t **out)
+{
+    const char *mid = member_id ? member_id : "";
+    gmember_t *m;
+    if (instance_id) {
+        m = find_static(g, instance_id);
+        if (!m)
+            return LODE_KERR_UNKNOWN_MEMBER_ID;
+        if (strcmp(m->id, mid) != 0)
+            return LODE_KERR_FENCED_INSTANCE_ID;
+    } else if (!(m = find_member(g, mid))) {
+        return LODE_KERR_UNKNOWN_MEMBER_ID;
+    }
+    if (out)
+        *out = m;
+    return 0;
+}
+
 static ssize_t find_pending(const group_t *g, const char *id)
 {
     for (size_t i = 0; i < g->npending; i++)
@@ -1041,12 +1060,10 @@ static void sync_locked(lode_gc_t *gc, const lode_gc_sync_req_t *req, lode_gc_sy
         err = LODE_KERR_UNKNOWN_MEMBER_ID;
     else if (!err && g->state == GS_DEAD)
         err = LODE_KERR_COORDINATOR_NOT_AVAILABLE;
-    else if (!err && static_fenced(g, req->instance_id, req->member_id))
-        err = LODE_KERR_FENCED_INSTANCE_ID;
-    gmember_t *m = err ? NULL : find_member(g, req->member_id);
-    if (!err && !m)
-        err = LODE_KERR_UNKNOWN_MEMBER_ID;
-    else if (!err && req->generation != g->generation)
+    gmember_t *m = NULL;
+    if (!err)
+        err = gc_validate_member(g, req->member_id, req->instance_id, &m);
+    if (!err && req->generation != g->generation)
         err = LODE_KERR_ILLEGAL_GENERATION;
     else if (!err && ((req->protocol_type &&
                        (!g->protocol_type || strcmp(req->protocol_type, g->protocol_type) != 0)) ||
@@ -1129,11 +1146,9 @@ int16_t lode_gc_heartbeat(lode_gc_t *gc, const char *group_id, const char *membe
         err = LODE_KERR_UNKNOWN_MEMBER_ID;
     else if (!err && g->state == GS_DEAD)
         err = LODE_KERR_COORDINATOR_NOT_AVAILABLE;
-    else if (!err && static_fenced(g, instance_id, member_id))
-        err = LODE_KERR_FENCED_INSTANCE_ID;
-    else if (!err && !(m = find_member(g, member_id)))
-        err = LODE_KERR_UNKNOWN_MEMBER_ID;
-    else if (!err && generation != g->generation)
+    else if (!err)
+        err = gc_validate_member(g, member_id, instance_id, &m);
+    if (!err && generation != g->generation)
         err = LODE_KERR_ILLEGAL_GENERATION;
     else if (!err && g->state == GS_EMPTY)
         err = LODE_KERR_UNKNOWN_MEMBER_ID;
@@ -1174,14 +1189,9 @@ int16_t lode_gc_leave(lode_gc_t *gc, const char *group_id, lode_gc_leaver_t *lv,
             remove_pending(g, (size_t)p);
             try_complete_join(gc, g);
             lv[i].error = 0;
-        } else if (static_fenced(g, lv[i].instance_id, mid)) {
-            lv[i].error = LODE_KERR_FENCED_INSTANCE_ID;
-        } else if ((m = find_member(g, mid))) {
+        } else if (!(lv[i].error = gc_validate_member(g, mid, lv[i].instance_id, &m))) {
             LODE_LOG_INFO("group", "member %s is leaving group %s", mid, g->id);
             remove_member_and_update(gc, g, m, why);
-            lv[i].error = 0;
-        } else {
-            lv[i].error = LODE_KERR_UNKNOWN_MEMBER_ID;
         }
     }
     if (g)

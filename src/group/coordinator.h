@@ -208,6 +208,7 @@ typedef struct lode_gc_commit_req {
     const char *member_id;   /* "" outside group management */
     const char *instance_id; /* NULL */
     int32_t generation;      /* -1 outside group management */
+    int16_t api_version;     /* OffsetCommit version: from 9, an unknown group is GROUP_ID_NOT_FOUND */
     lode_gc_commit_part_t *parts;
     size_t nparts;
 } lode_gc_commit_req_t;

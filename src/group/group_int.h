@@ -139,6 +139,11 @@ void gc_batch_write(lode_gc_t *gc, int32_t partition, gc_batch_t *b,
 
 /* classic.c */
 void gc_member_free(gmember_t *m);
+/* Kafka's ClassicGroup.validateMember: with an instance id, the static member holding it must be
+ * member_id (else UNKNOWN_MEMBER_ID when nobody holds it, FENCED_INSTANCE_ID when another does);
+ * without one, member_id must be a member. *out (may be NULL) receives the member. */
+int16_t gc_validate_member(const group_t *g, const char *member_id, const char *instance_id,
+                           gmember_t **out);
 /* Answers whatever m waits for with err and forgets the callbacks. */
 void gc_member_abort(group_t *g, gmember_t *m, int16_t err);
 void gc_group_tick(lode_gc_t *gc, group_t *g, int64_t now);

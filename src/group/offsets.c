@@ -94,23 +94,9 @@ static int16_t validate_commit(const group_t *g, const lode_gc_commit_req_t *req
     if (req->generation < 0 && g->state == GS_EMPTY)
         return 0; /* offsets only: a consumer without group management, or an admin */
     if (req->generation >= 0 || mid[0] || req->instance_id) {
-        const gmember_t *m = NULL;
-        for (size_t i = 0; i < g->nmembers && !m; i++)
-            if (strcmp(g->members[i]->id, mid) == 0)
-                m = g->members[i];
-        if (req->instance_id) {
-            const gmember_t *s = NULL;
-            for (size_t i = 0; i < g->nmembers && !s; i++)
-                if (g->members[i]->instance_id &&
-                    strcmp(g->members[i]->instance_id, req->instance_id) == 0)
-                    s = g->members[i];
-            if (!s)
-                return LODE_KERR_UNKNOWN_MEMBER_ID;
-            if (strcmp(s->id, mid) != 0)
-                return LODE_KERR_FENCED_INSTANCE_ID;
-        } else if (!m) {
-            return LODE_KERR_UNKNOWN_MEMBER_ID;
-        }
+        int16_t err = gc_validate_member(g, mid, req->instance_id, NULL);
+        if (err)
+            return err;
         if (req->generation != g->generation)
             return LODE_KERR_ILLEGAL_GENERATION;
     } else if (g->state != GS_EMPTY) {
@@ -165,7 +151,9 @@ void lode_gc_commit(lode_gc_t *gc, const lode_gc_commit_req_t *req, void (*done)
         if (req->generation < 0)
             g = gc_group_create(gc, &gc->groups, req->group_id);
         else
-            err = LODE_KERR_ILLEGAL_GENERATION; /* a generation of a group that is gone */
+            /* a generation of a group that is gone; older clients expect ILLEGAL_GENERATION */
+            err = req->api_version >= 9 ? LODE_KERR_GROUP_ID_NOT_FOUND
+                                        : LODE_KERR_ILLEGAL_GENERATION;
     }
     if (!err)
         err = validate_commit(g, req);
