@@ -49,6 +49,7 @@ $(1)_LIBS := $(foreach L,$(shell echo $(LAYERS) | tr ' ' '\n' | tac),$(1)/lib/li
 $(1)/bin/lode: $(patsubst %.c,$(1)/obj/%.o,$(CLI_SRCS)) $$($(1)_LIBS)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $(2) $$^ -o $$@ $$(LIBS_EXT) -lrdkafka
+	@cd $$(dir $$@) && for t in $$$$(./lode --kafka-names); do ln -sf lode $$$$t; ln -sf lode $$$$t.sh; done
 
 $(1)/lib/liblode-testsupport.a: $(patsubst %.c,$(1)/obj/%.o,$(TEST_SUPPORT_SRCS))
 	@mkdir -p $$(dir $$@)

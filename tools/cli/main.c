@@ -1,6 +1,7 @@
 /*
- * lode — one binary, many tools: `lode <tool> [flags]`, or a tool's Kafka
- * name through argv[0] (build/bin/kafka-topics → `lode topics`).
+ * lode — one binary, many tools: `lode <tool> [flags]`, or a tool under
+ * Apache Kafka's name through argv[0] (build/bin/kafka-topics and
+ * build/bin/kafka-topics.sh both run `lode topics`).
  */
 #include <stdio.h>
 #include <string.h>
@@ -8,20 +9,55 @@
 #include "cli.h"
 #include "core/version.h"
 
+typedef struct tool {
+    const char *name;  /* lode <name>; Kafka's name is kafka-<name> */
+    const char *kafka; /* Kafka's script name when it is not kafka-<name> */
+    int (*run)(int argc, char **argv);
+    const char *help;
+} tool_t;
+
+static const tool_t tools[] = {
+    {"server", "kafka-server-start", lode_cli_server,
+     "run a node: [server.properties] [--override k=v]..."},
+    {"storage", NULL, lode_cli_storage, "format data directories: random-uuid, format, info"},
+};
+
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: lode <command> [options]\n"
-            "\n"
-            "commands:\n"
-            "  server      run a node (kafka-server-start): [server.properties] [--override k=v]\n"
-            "  storage     format data directories (kafka-storage): random-uuid, format, info\n"
-            "  --version   print the version and exit\n"
-            "  --help      print this help and exit\n");
+    fprintf(out, "usage: lode <tool> [options]     (lode <tool> --help for its options)\n"
+                 "\n"
+                 "tools (also reachable as Kafka's scripts, e.g. kafka-topics):\n");
+    for (size_t i = 0; i < sizeof tools / sizeof *tools; i++)
+        fprintf(out, "  %-20s %s\n", tools[i].name, tools[i].help);
+    fprintf(out, "  %-20s %s\n", "--version", "print the version and exit");
+}
+
+/* The tool a Kafka script name stands for: kafka-<name>[.sh] or its listed name. */
+static const tool_t *by_kafka_name(const char *base)
+{
+    char name[128];
+    snprintf(name, sizeof name, "%s", base);
+    size_t len = strlen(name);
+    if (len > 3 && strcmp(name + len - 3, ".sh") == 0)
+        name[len - 3] = '\0';
+    for (size_t i = 0; i < sizeof tools / sizeof *tools; i++) {
+        if (tools[i].kafka && strcmp(tools[i].kafka, name) == 0)
+            return &tools[i];
+        if (strncmp(name, "kafka-", 6) == 0 && strcmp(name + 6, tools[i].name) == 0)
+            return &tools[i];
+    }
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
+    const char *base = strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    const tool_t *t = by_kafka_name(base);
+    if (t) {
+        argv[0] = (char *)base;
+        return t->run(argc, argv);
+    }
     if (argc < 2) {
         usage(stderr);
         return 1;
@@ -30,15 +66,23 @@ int main(int argc, char **argv)
         printf("lode %s (Kafka %s protocol)\n", LODE_VERSION, LODE_KAFKA_COMPAT);
         return 0;
     }
+    if (!strcmp(argv[1], "--kafka-names")) { /* for the build: the links to make */
+        for (size_t i = 0; i < sizeof tools / sizeof *tools; i++) {
+            if (tools[i].kafka)
+                printf("%s\n", tools[i].kafka);
+            else
+                printf("kafka-%s\n", tools[i].name);
+        }
+        return 0;
+    }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return 0;
     }
-    if (!strcmp(argv[1], "server"))
-        return lode_cli_server(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "storage"))
-        return lode_cli_storage(argc - 1, argv + 1);
-    fprintf(stderr, "lode: unknown command '%s'\n", argv[1]);
+    for (size_t i = 0; i < sizeof tools / sizeof *tools; i++)
+        if (!strcmp(argv[1], tools[i].name))
+            return tools[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "lode: unknown tool '%s'\n", argv[1]);
     usage(stderr);
     return 1;
 }
