@@ -22,14 +22,27 @@ static const tool_t tools[] = {
     {"storage", NULL, lode_cli_storage, "format data directories: random-uuid, format, info"},
 };
 
+/* The tool's Kafka script name (without ".sh"). */
+static void kafka_name(const tool_t *t, char *out, size_t cap)
+{
+    if (t->kafka)
+        snprintf(out, cap, "%s", t->kafka);
+    else
+        snprintf(out, cap, "kafka-%s", t->name);
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lode <tool> [options]     (lode <tool> --help for its options)\n"
                  "\n"
-                 "tools (also reachable as Kafka's scripts, e.g. kafka-topics):\n");
-    for (size_t i = 0; i < sizeof tools / sizeof *tools; i++)
-        fprintf(out, "  %-20s %s\n", tools[i].name, tools[i].help);
-    fprintf(out, "  %-20s %s\n", "--version", "print the version and exit");
+                 "  %-20s %-26s %s\n",
+            "tool", "Kafka's name", "");
+    for (size_t i = 0; i < sizeof tools / sizeof *tools; i++) {
+        char kafka[64];
+        kafka_name(&tools[i], kafka, sizeof kafka);
+        fprintf(out, "  %-20s %-26s %s\n", tools[i].name, kafka, tools[i].help);
+    }
+    fprintf(out, "  %-20s %-26s %s\n", "--version", "", "print the version and exit");
 }
 
 /* The tool a Kafka script name stands for: kafka-<name>[.sh] or its listed name. */
@@ -41,9 +54,9 @@ static const tool_t *by_kafka_name(const char *base)
     if (len > 3 && strcmp(name + len - 3, ".sh") == 0)
         name[len - 3] = '\0';
     for (size_t i = 0; i < sizeof tools / sizeof *tools; i++) {
-        if (tools[i].kafka && strcmp(tools[i].kafka, name) == 0)
-            return &tools[i];
-        if (strncmp(name, "kafka-", 6) == 0 && strcmp(name + 6, tools[i].name) == 0)
+        char kafka[64];
+        kafka_name(&tools[i], kafka, sizeof kafka);
+        if (strcmp(kafka, name) == 0)
             return &tools[i];
     }
     return NULL;
@@ -68,10 +81,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--kafka-names")) { /* for the build: the links to make */
         for (size_t i = 0; i < sizeof tools / sizeof *tools; i++) {
-            if (tools[i].kafka)
-                printf("%s\n", tools[i].kafka);
-            else
-                printf("kafka-%s\n", tools[i].name);
+            char kafka[64];
+            kafka_name(&tools[i], kafka, sizeof kafka);
+            printf("%s\n", kafka);
         }
         return 0;
     }
