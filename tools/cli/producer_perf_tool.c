@@ -318,6 +318,11 @@ static int configure(const cli_opts_t *o, settings_t *s, cli_conf_t *c)
         strcmp(value, TOOL) == 0 && cli_conf_set(c, "client.id", "perf-producer-client") != 0)
         return 1;
     len = sizeof value;
+    /* Kafka gives up on a record after delivery.timeout.ms, 2 minutes; librdkafka after 5 */
+    if (rd_kafka_conf_get(c->conf, "message.timeout.ms", value, &len) == RD_KAFKA_CONF_OK &&
+        strcmp(value, "300000") == 0 && cli_conf_set(c, "message.timeout.ms", "120000") != 0)
+        return 1;
+    len = sizeof value;
     bool txid_in_config =
         rd_kafka_conf_get(c->conf, "transactional.id", value, &len) == RD_KAFKA_CONF_OK && value[0];
     const char *txid = cli_get(o, "transactional-id", NULL);
@@ -372,6 +377,8 @@ static int send_all(const settings_t *s, rd_kafka_t *rk, rd_kafka_topic_t *rkt, 
     t.sleep_ns = s->throughput > 0 ? (int64_t)(1e9 / s->throughput) : INT64_MAX;
     int64_t in_tx = 0, tx_start_ms = 0;
     char buf[24];
+    /* pool and file payloads outlive the client: librdkafka may point at them, uncopied */
+    int flags = RD_KAFKA_MSG_F_BLOCK | (pl->monotonic ? RD_KAFKA_MSG_F_COPY : 0);
     for (int64_t i = 0; i < s->num_records; i++) {
         size_t len;
         const char *payload = perf_payload_next(pl, i, buf, &len);
@@ -381,8 +388,8 @@ static int send_all(const settings_t *s, rd_kafka_t *rk, rd_kafka_topic_t *rkt, 
             tx_start_ms = perf_wall_ms();
         }
         int64_t send_ms = perf_wall_ms();
-        if (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK,
-                             (void *)payload, len, NULL, 0, (void *)(intptr_t)send_ms) != 0) {
+        if (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, flags, (void *)payload, len, NULL, 0,
+                             (void *)(intptr_t)send_ms) != 0) {
             fprintf(stderr, "%s: send failed: %s\n", TOOL, rd_kafka_err2str(rd_kafka_last_error()));
             return 1;
         }
