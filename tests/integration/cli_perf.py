@@ -195,6 +195,10 @@ def main():
                 r = kafka(cmd)
                 assert r.returncode == 1, (cmd, r.returncode, r.stdout, r.stderr)
                 assert msg in r.stderr, (cmd, r.stderr)
+            r = kafka("kafka-consumer-perf-test")  # Kafka: purpose and usage, exit 1
+            assert r.returncode == 1 and "verify the consumer performance" in r.stderr, r.stderr
+            r = kafka("kafka-producer-perf-test")  # argparse4j: help on stdout, exit 0
+            assert r.returncode == 0 and "verify the producer performance" in r.stdout, r.stdout
             for name in ("kafka-producer-perf-test", "kafka-consumer-perf-test"):
                 r = kafka(name + " --help")
                 assert r.returncode == 0 and "--topic" in r.stdout, (name, r.stdout)

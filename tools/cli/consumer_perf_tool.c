@@ -325,7 +325,9 @@ int lode_cli_consumer_perf_test(int argc, char **argv)
     int rc = cli_opts_parse(&o, &tool, argc, argv);
     if (rc != 0)
         return rc == 2 ? 0 : rc;
-    if (o.npositional)
+    if (argc <= 1) /* Kafka: the tool's purpose and the usage, exit 1 */
+        rc = cli_usage_error(&o, NULL);
+    else if (o.npositional)
         rc = cli_usage_error(&o, "%s is not a recognized option", o.positional[0]);
     else
         rc = run(&o);
