@@ -17,11 +17,9 @@
 
 #include "cli.h"
 #include "client.h"
-#include "config_describe.h"
 #include "core/mem.h"
 #include "opts.h"
-#include "raw_request.h"
-#include "topic_ids.h"
+#include "topics_int.h"
 
 static const cli_optdef_t defs[] = {
     {"alter", CLI_FLAG, NULL,
@@ -77,7 +75,6 @@ static const cli_tool_t tool = {
     defs,
 };
 
-enum { A_CREATE = 1, A_LIST = 2, A_DESCRIBE = 4, A_ALTER = 8, A_DELETE = 16 };
 static const char *const action_names[] = {"create", "list", "describe", "alter", "delete"};
 
 /* Kafka's allTopicLevelOpts order, for "can't be used with option" checks. */
@@ -90,32 +87,8 @@ static const struct {
                   {"list", A_LIST},
                   {"delete", A_DELETE}};
 
-static const char *const reports[] = {"under-replicated-partitions", "unavailable-partitions",
-                                      "under-min-isr-partitions", "at-min-isr-partitions"};
-#define NREPORTS (sizeof reports / sizeof *reports)
-
-typedef struct assignment {
-    int32_t **replicas; /* per partition */
-    size_t *count;
-    size_t n;
-} assignment_t;
-
-typedef struct run {
-    cli_opts_t o;
-    cli_conf_t c;
-    rd_kafka_t *rk;
-    rd_kafka_queue_t *q;
-    int action;
-    assignment_t ra;
-    int32_t partitions; /* -1: not given */
-    int32_t rf;         /* -1: not given */
-    regex_t re;
-    bool have_re;
-} run_t;
-
 /* An operation failed: Kafka prints the cause on stdout, exit 1. */
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
+int topics_fail(const char *fmt, ...)
 {
     printf("Error while executing topic command : ");
     va_list ap;
@@ -161,9 +134,9 @@ static bool check_combinations(const cli_opts_t *o, int a)
     if (a == A_CREATE && (!not_together(o, "replica-assignment", "partitions") ||
                           !not_together(o, "replica-assignment", "replication-factor")))
         return false;
-    for (size_t i = 0; i < NREPORTS; i++)
-        if (!only_with(o, a, reports[i], A_DESCRIBE) ||
-            !not_together(o, reports[i], "topics-with-overrides"))
+    for (size_t i = 0; i < TOPICS_NREPORTS; i++)
+        if (!only_with(o, a, topics_reports[i], A_DESCRIBE) ||
+            !not_together(o, topics_reports[i], "topics-with-overrides"))
             return false;
     return only_with(o, a, "topics-with-overrides", A_DESCRIBE) &&
            only_with(o, a, "if-exists", A_ALTER | A_DELETE | A_DESCRIBE) &&
@@ -308,7 +281,7 @@ static int compile_filter(run_t *r)
     int rc = regcomp(&r->re, p, REG_EXTENDED | REG_NOSUB);
     free(p);
     if (rc != 0)
-        return fail("Invalid regular expression '%s'", t);
+        return topics_fail("Invalid regular expression '%s'", t);
     r->have_re = true;
     return 0;
 }
@@ -327,7 +300,7 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Sorted names of the topics --topic selects (all without it); *out borrows md's strings. */
-static size_t select_topics(const run_t *r, const struct rd_kafka_metadata *md, const char ***out)
+size_t topics_select(const run_t *r, const struct rd_kafka_metadata *md, const char ***out)
 {
     const char **names = lode_xcalloc((size_t)md->topic_cnt + 1, sizeof *names);
     size_t n = 0;
@@ -348,10 +321,10 @@ static size_t select_topics(const run_t *r, const struct rd_kafka_metadata *md, 
 }
 
 /* Kafka's ensureTopicExists: a --topic that matched nothing is an error without --if-exists. */
-static bool ensure_exists(const run_t *r, size_t found)
+bool topics_ensure_exists(const run_t *r, size_t found)
 {
     if (found == 0 && cli_has(&r->o, "topic") && !cli_has(&r->o, "if-exists")) {
-        fail("Topic '%s' does not exist as expected", cli_get(&r->o, "topic", ""));
+        topics_fail("Topic '%s' does not exist as expected", cli_get(&r->o, "topic", ""));
         return false;
     }
     return true;
@@ -362,14 +335,14 @@ static int check_results(const run_t *r, rd_kafka_event_t *ev, const rd_kafka_to
                          size_t n)
 {
     if (rd_kafka_event_error(ev))
-        return fail("%s", rd_kafka_event_error_string(ev));
+        return topics_fail("%s", rd_kafka_event_error_string(ev));
     for (size_t i = 0; i < n; i++) {
         rd_kafka_resp_err_t err = rd_kafka_topic_result_error(res[i]);
         if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && cli_has(&r->o, "if-not-exists"))
             continue;
         if (err) {
             const char *msg = rd_kafka_topic_result_error_string(res[i]);
-            return fail("%s", msg && *msg ? msg : rd_kafka_err2str(err));
+            return topics_fail("%s", msg && *msg ? msg : rd_kafka_err2str(err));
         }
     }
     return 0;
@@ -405,19 +378,19 @@ static int do_create(run_t *r)
                "underscore ('_') could collide. To avoid issues it is best to use either, but "
                "not both.\n");
     if (r->rf != -1 && (r->rf > 32767 || r->rf < 1))
-        return fail("The replication factor must be between 1 and 32767 inclusive");
+        return topics_fail("The replication factor must be between 1 and 32767 inclusive");
     if (cli_has(&r->o, "partitions") && r->partitions < 1)
-        return fail("The partitions must be greater than 0");
+        return topics_fail("The partitions must be greater than 0");
     char err[512];
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(name, r->ra.n ? (int)r->ra.n : r->partitions,
                                                     r->ra.n ? -1 : r->rf, err, sizeof err);
     if (!nt)
-        return fail("%s", err);
+        return topics_fail("%s", err);
     for (size_t p = 0; p < r->ra.n; p++)
         if (rd_kafka_NewTopic_set_replica_assignment(nt, (int32_t)p, r->ra.replicas[p],
                                                      r->ra.count[p], err, sizeof err)) {
             rd_kafka_NewTopic_destroy(nt);
-            return fail("%s", err);
+            return topics_fail("%s", err);
         }
     size_t nc;
     char *const *cfg = cli_list(&r->o, "config", &nc);
@@ -452,7 +425,7 @@ static int do_create(run_t *r)
 static int do_list(run_t *r, const struct rd_kafka_metadata *md)
 {
     const char **names;
-    size_t n = select_topics(r, md, &names);
+    size_t n = topics_select(r, md, &names);
     for (size_t i = 0; i < n; i++)
         printf("%s%s", i ? "\n" : "", names[i]);
     printf("\n");
@@ -460,160 +433,12 @@ static int do_list(run_t *r, const struct rd_kafka_metadata *md)
     return 0;
 }
 
-static const struct rd_kafka_metadata_topic *find_topic(const struct rd_kafka_metadata *md,
-                                                        const char *name)
-{
-    for (int i = 0; i < md->topic_cnt; i++)
-        if (strcmp(md->topics[i].topic, name) == 0)
-            return &md->topics[i];
-    return NULL;
-}
-
-static int by_partition(const void *a, const void *b)
-{
-    int32_t x = (*(const struct rd_kafka_metadata_partition *const *)a)->id;
-    int32_t y = (*(const struct rd_kafka_metadata_partition *const *)b)->id;
-    return (x > y) - (x < y);
-}
-
-static void print_ids(const char *label, const int32_t *ids, int n)
-{
-    printf("\t%s: ", label);
-    for (int i = 0; i < n; i++)
-        printf("%s%d", i ? "," : "", ids[i]);
-}
-
-static bool broker_live(const struct rd_kafka_metadata *md, int32_t id)
-{
-    for (int i = 0; i < md->broker_cnt; i++)
-        if (md->brokers[i].id == id)
-            return true;
-    return false;
-}
-
-/* Whether a partition line is printed under the report flags (all lines without any). */
-static bool report_partition(const run_t *r, const struct rd_kafka_metadata *md,
-                             const struct rd_kafka_metadata_partition *p, int rf, long min_isr)
-{
-    bool any = false, hit = false, leader = p->leader >= 0;
-    for (size_t i = 0; i < NREPORTS; i++)
-        any |= cli_has(&r->o, reports[i]);
-    if (!any)
-        return true;
-    if (cli_has(&r->o, "under-replicated-partitions") && rf - p->isr_cnt > 0)
-        hit = true;
-    if (cli_has(&r->o, "unavailable-partitions") && (!leader || !broker_live(md, p->leader)))
-        hit = true;
-    if (cli_has(&r->o, "under-min-isr-partitions") && (!leader || p->isr_cnt < min_isr))
-        hit = true;
-    if (cli_has(&r->o, "at-min-isr-partitions") && p->isr_cnt == min_isr)
-        hit = true;
-    return hit;
-}
-
-static void describe_one(const run_t *r, const struct rd_kafka_metadata *md,
-                         const struct rd_kafka_metadata_topic *t, const cli_cfg_resource_t *cfg,
-                         const char *id)
-{
-    const struct rd_kafka_metadata_partition **parts =
-        lode_xcalloc((size_t)t->partition_cnt + 1, sizeof *parts);
-    for (int i = 0; i < t->partition_cnt; i++)
-        parts[i] = &t->partitions[i];
-    qsort(parts, (size_t)t->partition_cnt, sizeof *parts, by_partition);
-    size_t ncfg = cfg ? cfg->n : 0;
-    long min_isr = 1;
-    bool overridden = false;
-    for (size_t i = 0; i < ncfg; i++) {
-        const cli_cfg_entry_t *e = &cfg->e[i];
-        if (!strcmp(e->name, "min.insync.replicas") && e->value)
-            min_isr = strtol(e->value, NULL, 10);
-        overridden |= e->source != CLI_SRC_DEFAULT;
-    }
-    int rf = t->partition_cnt ? parts[0]->replica_cnt : 0;
-    bool reports_given = false;
-    for (size_t i = 0; i < NREPORTS; i++)
-        reports_given |= cli_has(&r->o, reports[i]);
-    bool overrides_only = cli_has(&r->o, "topics-with-overrides");
-    if (!reports_given && (!overrides_only || overridden)) {
-        printf("Topic: %s", t->topic);
-        if (*id)
-            printf("\tTopicId: %s", id);
-        printf("\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: ", t->partition_cnt, rf);
-        const char *sep = "";
-        for (size_t i = 0; i < ncfg; i++) {
-            const cli_cfg_entry_t *e = &cfg->e[i];
-            if (e->source == CLI_SRC_DEFAULT)
-                continue;
-            printf("%s%s=%s", sep, e->name, e->value ? e->value : "null");
-            sep = ",";
-        }
-        printf("\n");
-    }
-    for (int i = 0; i < t->partition_cnt && !overrides_only; i++) {
-        const struct rd_kafka_metadata_partition *p = parts[i];
-        if (!report_partition(r, md, p, rf, min_isr))
-            continue;
-        printf("\tTopic: %s\tPartition: %d\tLeader: ", t->topic, p->id);
-        if (p->leader >= 0)
-            printf("%d", p->leader);
-        else
-            printf("none");
-        print_ids("Replicas", p->replicas, p->replica_cnt);
-        print_ids("Isr", p->isrs, p->isr_cnt);
-        /* Kafka's admin client falls back to Metadata, which has no ELR, for a broker
-         * without DescribeTopicPartitions (lode): it prints N/A */
-        printf("\tElr: N/A\tLastKnownElr: N/A\n");
-    }
-    free(parts);
-}
-
-/* Topic ids over a raw socket when the connection is plain TCP; -1 otherwise. */
-static long topic_ids(const run_t *r, cli_topic_id_t **ids)
-{
-    char boot[2048];
-    if (!cli_raw_possible(r->rk, boot, sizeof boot))
-        return -1;
-    return cli_topic_ids_fetch(boot, r->c.timeout_ms, ids);
-}
-
-static int do_describe(run_t *r, const struct rd_kafka_metadata *md)
-{
-    const char **names;
-    size_t n = select_topics(r, md, &names);
-    int rc = 0;
-    if (!ensure_exists(r, n))
-        rc = 1;
-    cli_configs_t cfgs = {0};
-    char err[512];
-    if (rc == 0 && n > 0 &&
-        cli_configs_describe(&r->c, r->rk, r->q, RD_KAFKA_RESOURCE_TOPIC, names, n, &cfgs, err,
-                             sizeof err) != 0)
-        rc = fail("%s", err);
-    if (rc == 0 && n > 0) {
-        cli_topic_id_t *ids = NULL;
-        long nids = topic_ids(r, &ids);
-        for (size_t i = 0; i < n; i++) {
-            const cli_cfg_resource_t *cfg = cli_configs_find(&cfgs, names[i]);
-            if (cfg && cfg->error) {
-                rc = fail("%s", cfg->error);
-                break;
-            }
-            describe_one(r, md, find_topic(md, names[i]), cfg,
-                         nids > 0 ? cli_topic_id_of(ids, nids, names[i]) : "");
-        }
-        cli_topic_ids_free(ids, nids > 0 ? nids : 0);
-    }
-    cli_configs_free(&cfgs);
-    free(names);
-    return rc;
-}
-
 /* The topics --alter/--delete act on; NULL (with *rc the exit code) when none. */
 static const char **targets(const run_t *r, const struct rd_kafka_metadata *md, size_t *n, int *rc)
 {
     const char **names;
-    *n = select_topics(r, md, &names);
-    if (ensure_exists(r, *n) && *n > 0)
+    *n = topics_select(r, md, &names);
+    if (topics_ensure_exists(r, *n) && *n > 0)
         return names;
     free(names);
     *rc = *n == 0 && cli_has(&r->o, "if-exists") ? 0 : 1;
@@ -656,15 +481,15 @@ static int do_alter(run_t *r, const struct rd_kafka_metadata *md)
     for (size_t i = 0; i < n && rc == 0; i++) {
         np[i] = rd_kafka_NewPartitions_new(names[i], (size_t)r->partitions, err, sizeof err);
         if (!np[i]) {
-            rc = fail("%s", err);
+            rc = topics_fail("%s", err);
             break;
         }
         /* Kafka skips the assignment's entries for the partitions that already exist */
-        size_t have = (size_t)find_topic(md, names[i])->partition_cnt;
+        size_t have = (size_t)topics_find(md, names[i])->partition_cnt;
         for (size_t p = have; p < r->ra.n && rc == 0; p++)
             if (rd_kafka_NewPartitions_set_replica_assignment(
                     np[i], (int32_t)(p - have), r->ra.replicas[p], r->ra.count[p], err, sizeof err))
-                rc = fail("%s", err);
+                rc = topics_fail("%s", err);
     }
     if (rc == 0) {
         rd_kafka_AdminOptions_t *ao =
@@ -722,7 +547,7 @@ static int execute(run_t *r)
         rc = do_list(r, md);
         break;
     case A_DESCRIBE:
-        rc = do_describe(r, md);
+        rc = topics_describe(r, md);
         break;
     case A_ALTER:
         rc = do_alter(r, md);
