@@ -10,5 +10,7 @@ int lode_cli_server(int argc, char **argv);
 int lode_cli_topics(int argc, char **argv);
 int lode_cli_producer_perf_test(int argc, char **argv);
 int lode_cli_consumer_perf_test(int argc, char **argv);
+int lode_cli_topics(int argc, char **argv);
+int lode_cli_configs(int argc, char **argv);
 
 #endif

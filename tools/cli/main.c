@@ -23,6 +23,8 @@ static const tool_t tools[] = {
     {"topics", NULL, lode_cli_topics, "create, list, describe, alter and delete topics"},
     {"producer-perf-test", NULL, lode_cli_producer_perf_test, "measure producing: rate, latency"},
     {"consumer-perf-test", NULL, lode_cli_consumer_perf_test, "measure consuming: rate"},
+    {"topics", NULL, lode_cli_topics, "create, list, describe, alter, delete topics"},
+    {"configs", NULL, lode_cli_configs, "describe and alter topic and broker configs"},
 };
 
 /* The tool's Kafka script name (without ".sh"). */

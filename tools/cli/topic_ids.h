@@ -1,22 +1,31 @@
 /*
- * topic_ids.h — topic ids, which librdkafka 2.0.2's metadata does not carry:
- * one Metadata v12 request sent with cli_raw_call (raw.h).
+ * topic_ids.h — topic ids for kafka-topics --describe. librdkafka 2.0.2's
+ * metadata has no topic ids, so one raw Metadata request (v12, all topics)
+ * goes to a bootstrap broker over a plain TCP socket. Only for
+ * security.protocol=PLAINTEXT; otherwise the ids stay unknown and the
+ * describe line leaves TopicId out, as Kafka does for a zero id.
  */
 #ifndef LODE_CLI_TOPIC_IDS_H
 #define LODE_CLI_TOPIC_IDS_H
 
 #include <stddef.h>
 
-#include "client.h"
 #include "core/uuid.h"
 
+typedef struct cli_topic_id {
+    char *name;
+    char id[LODE_UUID_STR_LEN + 1]; /* "" when zero */
+} cli_topic_id_t;
+
 /*
- * Looks up the ids of names[0..n) on the first bootstrap server; ids[i] gets
- * the id as Kafka prints it (22 characters), or "" when the broker does not
- * know the topic or cannot be asked (not PLAINTEXT). Returns 0, or -1 after
- * printing why on stderr.
+ * Asks the first reachable broker of `bootstrap` ("h:p,h2:p2", optionally
+ * "PLAINTEXT://h:p", "[::1]:p") for every topic's id, waiting at most
+ * timeout_ms per step. Returns the count (ids in *out, free with
+ * cli_topic_ids_free), or -1 when no broker answered.
  */
-int cli_topic_ids(const cli_conf_t *c, const char *const *names, size_t n,
-                  char (*ids)[LODE_UUID_STR_LEN + 1]);
+long cli_topic_ids_fetch(const char *bootstrap, int timeout_ms, cli_topic_id_t **out);
+/* The id of `name` in ids, or "" when unknown. */
+const char *cli_topic_id_of(const cli_topic_id_t *ids, long n, const char *name);
+void cli_topic_ids_free(cli_topic_id_t *ids, long n);
 
 #endif
