@@ -7,7 +7,6 @@
 
 int lode_cli_storage(int argc, char **argv);
 int lode_cli_server(int argc, char **argv);
-int lode_cli_topics(int argc, char **argv);
 int lode_cli_producer_perf_test(int argc, char **argv);
 int lode_cli_consumer_perf_test(int argc, char **argv);
 int lode_cli_topics(int argc, char **argv);

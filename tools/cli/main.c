@@ -20,7 +20,6 @@ static const tool_t tools[] = {
     {"server", "kafka-server-start", lode_cli_server,
      "run a node: [server.properties] [--override k=v]..."},
     {"storage", NULL, lode_cli_storage, "format data directories: random-uuid, format, info"},
-    {"topics", NULL, lode_cli_topics, "create, list, describe, alter and delete topics"},
     {"producer-perf-test", NULL, lode_cli_producer_perf_test, "measure producing: rate, latency"},
     {"consumer-perf-test", NULL, lode_cli_consumer_perf_test, "measure consuming: rate"},
     {"topics", NULL, lode_cli_topics, "create, list, describe, alter, delete topics"},
