@@ -699,6 +699,16 @@ static bool all_quiet(reactor_t *r)
     return true;
 }
 
+/* The connection an epoll event is for, or NULL for the eventfd and listeners. */
+static lode_conn_t *event_conn(const lode_net_t *n, void *tag)
+{
+    uintptr_t t = (uintptr_t)tag;
+    if (tag == TAG_EVENTFD ||
+        (t >= TAG_LISTEN_BASE && t < TAG_LISTEN_BASE + (uintptr_t)n->cfg.n_listeners))
+        return NULL;
+    return tag;
+}
+
 static void *reactor_main(void *arg)
 {
     reactor_t *r = arg;
@@ -708,6 +718,14 @@ static void *reactor_main(void *arg)
     bool listeners_closed = false;
     for (;;) {
         int k = epoll_wait(r->epfd, evs, 256, 200);
+        /* Every connection in the batch is alive now (a closed one has left epoll). Handling
+         * one event may close and release another's connection (a completion drained, a
+         * send error), so the batch holds a reference on each until it is done. */
+        for (int i = 0; i < k; i++) {
+            lode_conn_t *c = event_conn(n, evs[i].data.ptr);
+            if (c)
+                __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+        }
         for (int i = 0; i < k; i++) {
             void *tag = evs[i].data.ptr;
             if (tag == TAG_EVENTFD) {
@@ -724,16 +742,17 @@ static void *reactor_main(void *arg)
             lode_conn_t *c = tag;
             if (c->closed)
                 continue;
-            /* Handlers may answer synchronously and a send error may close
-             * the connection: keep the struct alive until we are done. */
-            __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
             if (evs[i].events & (EPOLLERR | EPOLLHUP))
                 conn_close(c);
             if (!c->closed && (evs[i].events & EPOLLOUT))
                 try_send(c);
             if (!c->closed && (evs[i].events & (EPOLLIN | EPOLLRDHUP)))
                 on_readable(c);
-            conn_unref(c);
+        }
+        for (int i = 0; i < k; i++) {
+            lode_conn_t *c = event_conn(n, evs[i].data.ptr);
+            if (c)
+                conn_unref(c);
         }
         int64_t now = mono_ms();
         bool stopping = __atomic_load_n(&n->stopping, __ATOMIC_ACQUIRE);
