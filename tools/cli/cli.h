@@ -7,5 +7,6 @@
 
 int lode_cli_storage(int argc, char **argv);
 int lode_cli_server(int argc, char **argv);
+int lode_cli_consumer_groups(int argc, char **argv);
 
 #endif
