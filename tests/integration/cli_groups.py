@@ -219,6 +219,25 @@ def main():
             finally:
                 os.unlink(f.name)
 
+        def unknown_group_reset_creates_it():
+            # a group nobody has used is Dead to the tool: its offsets may be set
+            r = run("--group fresh --reset-offsets --to-latest --topic t:0,2 --execute")
+            assert r.stdout == plan_table("fresh", {("t", 0): 5, ("t", 2): 15}), r.stdout
+            fresh = Consumer({"bootstrap.servers": b, "group.id": "fresh"})
+            got = fresh.committed([TopicPartition("t", 0), TopicPartition("t", 2)], timeout=20)
+            fresh.close()
+            assert [tp.offset for tp in got] == [5, 15], got
+            # several groups: described one after the other, sorted by id
+            r = run("--group g --group fresh --describe")
+            g_rows = [("t", q, 4, COUNTS[q], COUNTS[q] - 4, "-", "-", "-") for q in range(3)]
+            assert r.stdout == offsets_table("fresh", [("t", 0, 5, 5, 0, "-", "-", "-"),
+                                                       ("t", 2, 15, 15, 0, "-", "-", "-")]) + \
+                offsets_table("g", [("d", 0, 0, 10, 10, "-", "-", "-")] + g_rows), r.stdout
+            assert r.stderr == ("\nConsumer group 'fresh' has no active members.\n"
+                                "\nConsumer group 'g' has no active members.\n"), r.stderr
+            r = run("--group fresh --delete")
+            assert r.stdout == "Deletion of requested consumer groups ('fresh') was successful.\n"
+
         def delete_offsets_then_group():
             r = run("--group g --delete-offsets --topic t:0 --topic nosuch")
             assert r.stdout == (
@@ -316,6 +335,7 @@ def main():
         c.run("member_leaves_no_active_members", member_leaves, s)
         c.run("reset_scenarios_dry_run_then_execute", reset_scenarios, s)
         c.run("reset_default_dry_run_export_from_file", reset_defaults_export_and_file, s)
+        c.run("unknown_group_reset_creates_it", unknown_group_reset_creates_it, s)
         c.run("delete_offsets_then_delete_group", delete_offsets_then_group, s)
         c.run("bad_command_lines_exit_1", bad_command_lines, s)
         c.run("unreachable_server_exit_1", unreachable_server)
