@@ -293,6 +293,8 @@ def main():
                  "Invalid partition 'x' specified in topic arg 't:x''"),
                 ("--reset-offsets --group g --topic t:0:1 --to-earliest --dry-run",
                  "Invalid topic arg 't:0:1', expected topic name and partitions"),
+                ("--describe --group g --timeout soon",
+                 "Cannot parse argument 'soon' of option timeout"),
                 ("--reset-offsets --group g --topic t --to-offset ten --dry-run",
                  "Cannot parse argument 'ten' of option to-offset"),
             ]

@@ -315,10 +315,8 @@ static int plan_offsets(cg_t *g, const char *group,
     if (cli_has(&g->o, "to-offset") || cli_has(&g->o, "shift-by")) {
         bool shift = cli_has(&g->o, "shift-by");
         const char *v = cli_get(&g->o, shift ? "shift-by" : "to-offset", NULL);
-        int64_t n;
-        if (!cli_parse_i64(v, &n))
-            return cli_usage_error(&g->o, "Cannot parse argument '%s' of option %s", v,
-                                   shift ? "shift-by" : "to-offset");
+        int64_t n = 0;
+        cli_parse_i64(v, &n); /* checked with the other flags */
         for (int i = 0; i < plan->cnt; i++) {
             rd_kafka_topic_partition_t *tp = &plan->elems[i];
             int64_t want = n;

@@ -138,6 +138,14 @@ static int check_args(const cli_opts_t *o)
         rc = available_if(o, scenarios[i], reset, 1);
     if (rc)
         return 1;
+    /* jopt converts Long options while parsing */
+    static const char *const longs[] = {"to-offset", "shift-by", "timeout"};
+    for (size_t i = 0; i < 3; i++) {
+        int64_t v;
+        const char *s = cli_get(o, longs[i], NULL);
+        if (s && !cli_parse_i64(s, &v))
+            return cli_usage_error(o, "Cannot parse argument '%s' of option %s", s, longs[i]);
+    }
     if (!cli_has(o, "bootstrap-server"))
         return cli_usage_error(o, "Missing required argument \"[bootstrap-server]\"");
     bool scope = cli_has(o, "group") || cli_has(o, "all-groups");
@@ -675,7 +683,7 @@ static int run(cg_t *g)
     const char *timeout = cli_get(&g->o, "timeout", NULL);
     int32_t t;
     if (timeout && (!cli_parse_i32(timeout, &t) || t <= 0))
-        return cli_usage_error(&g->o, "Invalid value for --timeout: '%s'", timeout);
+        return cli_usage_error(&g->o, "--timeout must be a positive number of milliseconds");
     const char *files[] = {cli_get(&g->o, "command-config", NULL)};
     if (cli_conf_init(&g->conf, tool.name, cli_get(&g->o, "bootstrap-server", NULL), files, 1, NULL,
                       0) != 0)
