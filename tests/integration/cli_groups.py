@@ -8,6 +8,8 @@ checked with committed()) and commits exactly with --execute; offsets and
 groups are deleted; bad command lines exit 1 with Kafka's message."""
 import os
 import re
+import socket
+import struct
 import sys
 import tempfile
 import time
@@ -45,6 +47,49 @@ def plan_table(group, plan):
     for (topic, p), off in sorted(plan.items()):
         out += fmt % (group, topic, p, off)
     return out + "\n"
+
+
+def raw_join(port, group, session_ms=60000):
+    """A member that joins by hand (JoinGroup v0) and never syncs: the group
+    stays in CompletingRebalance until its session expires. Returns the socket
+    and the member id once the join answered without error."""
+    def string(v):
+        b = v.encode()
+        return struct.pack(">h", len(b)) + b
+    meta = struct.pack(">h", 0) + struct.pack(">i", 1) + string("t") + struct.pack(">i", -1)
+    body = (string(group) + struct.pack(">i", session_ms) + string("") + string("consumer") +
+            struct.pack(">i", 1) + string("range") + struct.pack(">i", len(meta)) + meta)
+    deadline = time.time() + 30
+    while True:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        hdr = struct.pack(">hhi", 11, 0, 1) + string("raw-joiner")
+        sock.sendall(struct.pack(">i", len(hdr) + len(body)) + hdr + body)
+        size = struct.unpack(">i", sock.recv(4, socket.MSG_WAITALL))[0]
+        resp = sock.recv(size, socket.MSG_WAITALL)
+        err = struct.unpack(">h", resp[4:6])[0]
+        if err == 0:
+            at = 10  # after correlation id, error, generation
+            for _ in range(2):  # protocol name, leader
+                at += 2 + struct.unpack(">h", resp[at:at + 2])[0]
+            n = struct.unpack(">h", resp[at:at + 2])[0]
+            return sock, resp[at + 2:at + 2 + n].decode()
+        sock.close()
+        assert time.time() < deadline, "JoinGroup error %d" % err
+        time.sleep(0.2)
+
+
+def raw_leave(sock, group, member_id):
+    """LeaveGroup v0 for the hand-made member."""
+    def string(v):
+        b = v.encode()
+        return struct.pack(">h", len(b)) + b
+    body = string(group) + string(member_id)
+    hdr = struct.pack(">hhi", 13, 0, 2) + string("raw-joiner")
+    sock.sendall(struct.pack(">i", len(hdr) + len(body)) + hdr + body)
+    size = struct.unpack(">i", sock.recv(4, socket.MSG_WAITALL))[0]
+    resp = sock.recv(size, socket.MSG_WAITALL)
+    assert struct.unpack(">h", resp[4:6])[0] == 0, resp
+    sock.close()
 
 
 def main():
@@ -219,6 +264,28 @@ def main():
             finally:
                 os.unlink(f.name)
 
+        def rebalancing_group():
+            sock, mid = raw_join(s.port, "r")
+            try:
+                r = run("--group r --describe")
+                assert (r.stdout, r.stderr) == ("", "\nWarning: Consumer group 'r' is "
+                                                "rebalancing.\n"), (r.stdout, r.stderr)
+                r = run("--group r --describe --state")
+                # as Kafka, the protocol is only told once the group is stable
+                assert re.match(r"^r +\S+:\d+  \(1\) {6,}CompletingRebalance 1$",
+                                r.stdout.split("\n")[2]), r.stdout
+                r = run("--group r --reset-offsets --to-earliest --topic t --execute", rc=1)
+                assert r.stdout.startswith(
+                    "\nError: Assignments can only be reset if the group 'r' is inactive, but "
+                    "the current state is CompletingRebalance.\n"), r.stdout
+                r = run("--group r --describe --members")
+                assert r.stdout.split("\n")[2].split() == [
+                    "r", mid, "/127.0.0.1", "raw-joiner", "0"], r.stdout
+            finally:
+                raw_leave(sock, "r", mid)
+            r = run("--group r --delete")
+            assert r.stdout == "Deletion of requested consumer groups ('r') was successful.\n"
+
         def unknown_group_reset_creates_it():
             # a group nobody has used is Dead to the tool: its offsets may be set
             r = run("--group fresh --reset-offsets --to-latest --topic t:0,2 --execute")
@@ -337,6 +404,7 @@ def main():
         c.run("member_leaves_no_active_members", member_leaves, s)
         c.run("reset_scenarios_dry_run_then_execute", reset_scenarios, s)
         c.run("reset_default_dry_run_export_from_file", reset_defaults_export_and_file, s)
+        c.run("rebalancing_group_warning", rebalancing_group, s)
         c.run("unknown_group_reset_creates_it", unknown_group_reset_creates_it, s)
         c.run("delete_offsets_then_delete_group", delete_offsets_then_group, s)
         c.run("bad_command_lines_exit_1", bad_command_lines, s)
