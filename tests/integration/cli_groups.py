@@ -201,6 +201,15 @@ def main():
                 "\nError: Deletion of some consumer groups failed:\n* Group 'g' could not be "
                 "deleted due to: java.util.concurrent.ExecutionException: org.apache.kafka.common."
                 "errors.GroupNotEmptyException: The group is not empty.\n"), r.stdout
+            # the member is subscribed to t: its offsets there may not be deleted
+            r = run("--group g --delete-offsets --topic t:1", rc=1)
+            assert r.stdout == (
+                "\nError: Encounter some partition level error, see the follow-up details:\n"
+                "\n%-30s %-15s %-15s\n%-30s %-15s %-15s\n" % (
+                    "TOPIC", "PARTITION", "STATUS", "t", "1",
+                    "Error: :org.apache.kafka.common.errors.GroupSubscribedToTopicException: "
+                    "Deleting offsets of a topic is forbidden while the consumer group is "
+                    "actively subscribed to it.")), r.stdout
             assert committed() == COMMITTED
 
         def member_leaves():
@@ -317,6 +326,11 @@ def main():
             assert committed() == {0: -1001, 1: 4, 2: 4}, committed()
             r = run("--group g --delete")
             assert r.stdout == "Deletion of requested consumer groups ('g') was successful.\n"
+            r = run("--group g --delete", rc=1)
+            assert r.stdout == (
+                "\nError: Deletion of some consumer groups failed:\n* Group 'g' could not be "
+                "deleted due to: java.util.concurrent.ExecutionException: org.apache.kafka.common."
+                "errors.GroupIdNotFoundException: The group id does not exist.\n"), r.stdout
             r = run("--group g --describe", rc=1)
             assert r.stdout == "\nError: Consumer group 'g' does not exist.\n", r.stdout
             assert run("--list").stdout == ""

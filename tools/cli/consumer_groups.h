@@ -77,6 +77,13 @@ int cg_topic_arg(cg_t *g, const char *arg, rd_kafka_topic_partition_list_t *out,
 /* Kafka's exception text for a broker error: "org.apache.kafka.common.errors.X: msg". */
 const char *cg_exception(rd_kafka_resp_err_t err, char *buf, size_t cap);
 
+/* Kafka's --to-datetime: "yyyy-MM-ddTHH:mm:ss.SSS" with Z, ±hh:mm, ±hhmm or ±hh. Epoch ms. */
+bool cg_parse_datetime(const char *s, int64_t *ms);
+/* java.time.Duration.parse: [±]PnDTnHnMn.nS. Milliseconds. */
+bool cg_parse_duration(const char *s, int64_t *ms);
+
+/* The actions besides --list and --delete; each returns the exit code. */
+int cg_describe_groups(cg_t *g);
 int cg_reset_offsets(cg_t *g);
 int cg_delete_offsets(cg_t *g);
 

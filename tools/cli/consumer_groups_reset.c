@@ -1,13 +1,12 @@
 /*
- * consumer_groups_reset.c — kafka-consumer-groups --reset-offsets and
- * --delete-offsets, as Kafka 4.0's ConsumerGroupCommand does them.
+ * consumer_groups_reset.c — kafka-consumer-groups --reset-offsets, as Kafka
+ * 4.0's ConsumerGroupCommand does it.
  *
  * A reset plans a new offset per partition from one scenario (--to-earliest,
  * --to-latest, --to-current, --to-offset, --shift-by, --to-datetime,
  * --by-duration, --from-file), prints the plan (or exports it as CSV), and
  * with --execute commits it — only for groups without active members.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,127 +14,6 @@
 
 #include "consumer_groups.h"
 #include "core/mem.h"
-
-/* Kafka's Utils.getDateTime: "yyyy-MM-ddTHH:mm:ss.SSS" then Z, ±hh:mm, ±hhmm or ±hh
- * (none means UTC). Milliseconds since the epoch, or false. */
-static bool parse_datetime(const char *s, int64_t *ms)
-{
-    const char *t = strchr(s, 'T');
-    if (!t)
-        return false;
-    int Y, M, D, h, m, sec, frac, used = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%n", &Y, &M, &D, &h, &m, &sec, &frac, &used) != 7 ||
-        used != 23)
-        return false;
-    for (int i = 0; i < 23; i++) /* fixed-width fields, digits only */
-        if ((i == 4 || i == 7)     ? s[i] != '-'
-            : i == 10              ? s[i] != 'T'
-            : (i == 13 || i == 16) ? s[i] != ':'
-            : i == 19              ? s[i] != '.'
-                                   : !isdigit((unsigned char)s[i]))
-            return false;
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 59)
-        return false;
-    const char *z = s + 23;
-    long off = 0;
-    if (*z == 'Z' && !z[1]) {
-        off = 0;
-    } else if (*z == '+' || *z == '-') {
-        int oh = 0, om = 0;
-        size_t len = strlen(z + 1);
-        bool ok = false;
-        if (len == 2)
-            ok = sscanf(z + 1, "%2d", &oh) == 1;
-        else if (len == 4)
-            ok = sscanf(z + 1, "%2d%2d", &oh, &om) == 2;
-        else if (len == 5 && z[3] == ':')
-            ok = sscanf(z + 1, "%2d:%2d", &oh, &om) == 2;
-        for (size_t i = 1; ok && i <= len; i++)
-            ok = isdigit((unsigned char)z[i]) || (len == 5 && i == 3);
-        if (!ok || oh > 18 || om > 59)
-            return false;
-        off = (*z == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
-    } else if (*z) {
-        return false;
-    }
-    struct tm tm = {.tm_year = Y - 1900,
-                    .tm_mon = M - 1,
-                    .tm_mday = D,
-                    .tm_hour = h,
-                    .tm_min = m,
-                    .tm_sec = sec};
-    time_t secs = timegm(&tm);
-    *ms = ((int64_t)secs - off) * 1000 + frac;
-    return true;
-}
-
-/* One signed number of a duration part: digits, with a fraction only for seconds. */
-static bool duration_part(const char **p, bool fraction, double *v)
-{
-    const char *s = *p;
-    char *end;
-    if (*s == '+' || *s == '-')
-        s++;
-    if (!isdigit((unsigned char)*s))
-        return false;
-    while (isdigit((unsigned char)*s))
-        s++;
-    if (*s == '.' && fraction) {
-        s++;
-        if (!isdigit((unsigned char)*s))
-            return false;
-        while (isdigit((unsigned char)*s))
-            s++;
-    }
-    *v = strtod(*p, &end);
-    if (end != s)
-        return false;
-    *p = s;
-    return true;
-}
-
-/* java.time.Duration.parse: [±]PnDTnHnMn.nS, letters in either case. Milliseconds. */
-static bool parse_duration(const char *s, int64_t *ms)
-{
-    int sign = 1;
-    if (*s == '-' || *s == '+')
-        sign = *s++ == '-' ? -1 : 1;
-    if (toupper((unsigned char)*s++) != 'P')
-        return false;
-    double total = 0, v;
-    bool any = false;
-    const char *p = s;
-    if (*p && toupper((unsigned char)*p) != 'T') {
-        if (!duration_part(&p, false, &v) || toupper((unsigned char)*p) != 'D')
-            return false;
-        total += v * 86400e3;
-        p++;
-        any = true;
-    }
-    if (toupper((unsigned char)*p) == 'T') {
-        p++;
-        static const char units[] = "HMS";
-        static const double scale[] = {3600e3, 60e3, 1e3};
-        bool in_t = false;
-        for (int u = 0; u < 3 && *p; u++) {
-            const char *q = p;
-            if (!duration_part(&q, u == 2, &v))
-                return false;
-            if (toupper((unsigned char)*q) != units[u]) {
-                continue; /* this unit is absent: try the next with the same text */
-            }
-            total += v * scale[u];
-            p = q + 1;
-            in_t = any = true;
-        }
-        if (!in_t)
-            return false;
-    }
-    if (*p || !any)
-        return false;
-    *ms = (int64_t)(sign * total);
-    return true;
-}
 
 /* Kafka's checkOffsetsRange: a requested offset kept within [log start, log end]. */
 static int64_t clamp(cg_t *g, const char *topic, int32_t p, int64_t want)
@@ -343,7 +221,7 @@ static int plan_offsets(cg_t *g, const char *group,
             v = buf;
         }
         int64_t ts;
-        if (!parse_datetime(v, &ts)) {
+        if (!cg_parse_datetime(v, &ts)) {
             char why[300];
             snprintf(why, sizeof why, "java.text.ParseException: Unparseable date: \"%s\"", v);
             return cg_failed(why);
@@ -352,7 +230,7 @@ static int plan_offsets(cg_t *g, const char *group,
     }
     if (cli_has(&g->o, "by-duration")) {
         int64_t d;
-        if (!parse_duration(cli_get(&g->o, "by-duration", ""), &d))
+        if (!cg_parse_duration(cli_get(&g->o, "by-duration", ""), &d))
             return cg_failed("Text cannot be parsed to a Duration");
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
@@ -486,132 +364,4 @@ int cg_reset_offsets(cg_t *g)
         rd_kafka_event_destroy(ev);
     cg_strs_free(&ids);
     return hard || refused;
-}
-
-/* The top line of --delete-offsets for the request's error, as Kafka words it. */
-static void delete_offsets_verdict(rd_kafka_resp_err_t err, const char *group, char *const *topics,
-                                   size_t ntopics)
-{
-    switch (err) {
-    case RD_KAFKA_RESP_ERR_NO_ERROR:
-        printf("Request succeed for deleting offsets with topic ");
-        for (size_t i = 0; i < ntopics; i++)
-            printf("%s%s", i ? ", " : "", topics[i]);
-        printf(" group %s\n", group);
-        break;
-    case RD_KAFKA_RESP_ERR_INVALID_GROUP_ID:
-        cg_error("'%s' is not valid.", group);
-        break;
-    case RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND:
-        cg_error("'%s' does not exist.", group);
-        break;
-    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
-        cg_error("Access to '%s' is not authorized.", group);
-        break;
-    case RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP:
-        cg_error("Deleting offsets of a consumer group '%s' is forbidden if the group is not "
-                 "empty.",
-                 group);
-        break;
-    case RD_KAFKA_RESP_ERR_GROUP_SUBSCRIBED_TO_TOPIC:
-    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        cg_error("Encounter some partition level error, see the follow-up details:");
-        break;
-    default:
-        cg_error("Encounter some unknown error: %s", rd_kafka_err2name(err));
-    }
-}
-
-/* Kafka sorts the status rows by the string topic + partition. */
-static int cmp_status(const void *a, const void *b)
-{
-    const rd_kafka_topic_partition_t *x = a, *y = b;
-    char kx[600], ky[600];
-    snprintf(kx, sizeof kx, "%s%d", x->topic, x->partition);
-    snprintf(ky, sizeof ky, "%s%d", y->topic, y->partition);
-    return strcmp(kx, ky);
-}
-
-int cg_delete_offsets(cg_t *g)
-{
-    const char *group = cli_get(&g->o, "group", NULL);
-    size_t ntopics;
-    char *const *topics = cli_list(&g->o, "topic", &ntopics);
-    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(0);
-    rd_kafka_topic_partition_list_t *status = rd_kafka_topic_partition_list_new(0);
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < ntopics; i++) {
-        bool unknown;
-        rc = cg_topic_arg(g, topics[i], parts, &unknown);
-        if (unknown) /* described as partition -1: "Not Provided" */
-            rd_kafka_topic_partition_list_add(status, topics[i], -1)->err =
-                RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
-    }
-    rd_kafka_resp_err_t top = RD_KAFKA_RESP_ERR_NO_ERROR;
-    rd_kafka_event_t *ev = NULL;
-    if (rc == 0 && parts->cnt > 0) {
-        rd_kafka_DeleteConsumerGroupOffsets_t *req =
-            rd_kafka_DeleteConsumerGroupOffsets_new(group, parts);
-        rd_kafka_AdminOptions_t *ao =
-            cli_admin_options(&g->conf, g->rk, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
-        rd_kafka_DeleteConsumerGroupOffsets(g->rk, &req, 1, ao, g->q);
-        rd_kafka_AdminOptions_destroy(ao);
-        rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
-        ev = cli_admin_wait(&g->conf, g->q);
-        if (!ev) {
-            rc = 1;
-        } else if (rd_kafka_event_error(ev)) {
-            top = rd_kafka_event_error(ev);
-            for (int i = 0; i < parts->cnt; i++)
-                rd_kafka_topic_partition_list_add(status, parts->elems[i].topic,
-                                                  parts->elems[i].partition)
-                    ->err = top;
-        } else {
-            size_t n = 0;
-            const rd_kafka_group_result_t **gr = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
-                rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n);
-            const rd_kafka_error_t *e = n ? rd_kafka_group_result_error(gr[0]) : NULL;
-            const rd_kafka_topic_partition_list_t *res =
-                n ? rd_kafka_group_result_partitions(gr[0]) : NULL;
-            if (e)
-                top = rd_kafka_error_code(e);
-            for (int i = 0; i < parts->cnt; i++) {
-                const rd_kafka_topic_partition_t *r =
-                    res ? rd_kafka_topic_partition_list_find(res, parts->elems[i].topic,
-                                                             parts->elems[i].partition)
-                        : NULL;
-                rd_kafka_resp_err_t perr = e ? top : r ? r->err : RD_KAFKA_RESP_ERR_NO_ERROR;
-                if (!top && perr)
-                    top = perr; /* Kafka's all() fails with the first partition's error */
-                rd_kafka_topic_partition_list_add(status, parts->elems[i].topic,
-                                                  parts->elems[i].partition)
-                    ->err = perr;
-            }
-        }
-    }
-    if (rc == 0) {
-        delete_offsets_verdict(top, group, topics, ntopics);
-        if (status->cnt > 1)
-            qsort(status->elems, (size_t)status->cnt, sizeof *status->elems, cmp_status);
-        printf("\n%-30s %-15s %-15s", "TOPIC", "PARTITION", "STATUS");
-        for (int i = 0; i < status->cnt; i++) {
-            const rd_kafka_topic_partition_t *tp = &status->elems[i];
-            char part[16], st[600] = "Successful", why[512];
-            if (tp->partition >= 0)
-                snprintf(part, sizeof part, "%d", tp->partition);
-            else
-                snprintf(part, sizeof part, "Not Provided");
-            if (tp->err)
-                snprintf(st, sizeof st, "Error: :%s", cg_exception(tp->err, why, sizeof why));
-            printf("\n%-30s %-15s %-15s", tp->topic, part, st);
-        }
-        printf("\n");
-        rc = top ? 1 : 0;
-    }
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_topic_partition_list_destroy(parts);
-    rd_kafka_topic_partition_list_destroy(status);
-    return rc;
 }
