@@ -407,9 +407,15 @@ def main():
             r = kafka("kafka-consumer-groups --bootstrap-server 127.0.0.1:1 --list --timeout 2000",
                       timeout=60)
             assert r.returncode == 1 and r.stdout + r.stderr, (r.stdout, r.stderr)
-            r = kafka("kafka-consumer-groups --bootstrap-server 127.0.0.1:1 --describe --group g "
-                      "--timeout 2000", timeout=60)
-            assert r.returncode == 1, (r.stdout, r.stderr)
+            with tempfile.NamedTemporaryFile("w", suffix=".properties", delete=False) as f:
+                f.write("default.api.timeout.ms=2000\nclient.id=cg-test\n")
+            try:
+                r = kafka("kafka-consumer-groups --bootstrap-server 127.0.0.1:1 --describe "
+                          "--group g --command-config " + f.name, timeout=60)
+            finally:
+                os.unlink(f.name)
+            assert r.returncode == 1 and "Error: Executing consumer group command failed due "\
+                "to Local: Timed out" in r.stdout, (r.stdout, r.stderr)
 
         c.run("describe_live_member", describe_live_member, s)
         c.run("members_verbose_and_state", members_and_state, s)
