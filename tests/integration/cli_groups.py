@@ -297,7 +297,8 @@ def main():
 
         def unknown_group_reset_creates_it():
             # a group nobody has used is Dead to the tool: its offsets may be set
-            r = run("--group fresh --reset-offsets --to-latest --topic t:0,2 --execute")
+            r = run("--group fresh --group fresh --reset-offsets --to-latest --topic t:0,2 "
+                    "--execute")
             assert r.stdout == plan_table("fresh", {("t", 0): 5, ("t", 2): 15}), r.stdout
             fresh = Consumer({"bootstrap.servers": b, "group.id": "fresh"})
             got = fresh.committed([TopicPartition("t", 0), TopicPartition("t", 2)], timeout=20)

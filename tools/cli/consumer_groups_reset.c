@@ -283,18 +283,12 @@ static int commit_plan(cg_t *g, const char *group, const rd_kafka_topic_partitio
     return why[0] ? cg_failed(why) : 0;
 }
 
-static int cmp_group(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int cg_reset_offsets(cg_t *g)
 {
     cg_strs_t ids = {0};
     if (cg_selected_groups(g, &ids) != 0)
         return 1;
-    if (ids.n > 1)
-        qsort(ids.v, ids.n, sizeof *ids.v, cmp_group);
+    cg_strs_sort_unique(&ids); /* a group named twice is reset once */
     const rd_kafka_ConsumerGroupDescription_t **descs = NULL;
     size_t nd = 0;
     rd_kafka_event_t *ev = ids.n ? cg_describe(g, ids.v, ids.n, &descs, &nd) : NULL;
