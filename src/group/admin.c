@@ -57,7 +57,7 @@ int16_t lode_gc_describe(lode_gc_t *gc, const char *group_id, lode_arena_t *aren
         out->state = gc_state_name(g->state);
         out->protocol_type = adup(arena, g->protocol_type ? g->protocol_type : "");
         out->protocol = stable && g->protocol_name ? adup(arena, g->protocol_name) : "";
-        out->members = lode_arena_alloc(arena, (g->nmembers + 1) * sizeof *out->members);
+        out->members = lode_arena_calloc(arena, g->nmembers + 1, sizeof *out->members);
         for (size_t i = 0; i < g->nmembers; i++) {
             const gmember_t *m = g->members[i];
             lode_gc_member_desc_t *d = &out->members[out->nmembers++];

@@ -11,5 +11,6 @@ int lode_cli_producer_perf_test(int argc, char **argv);
 int lode_cli_consumer_perf_test(int argc, char **argv);
 int lode_cli_topics(int argc, char **argv);
 int lode_cli_configs(int argc, char **argv);
+int lode_cli_consumer_groups(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ typedef struct tool {
 static const tool_t tools[] = {
     {"server", "kafka-server-start", lode_cli_server,
      "run a node: [server.properties] [--override k=v]..."},
+    {"consumer-groups", NULL, lode_cli_consumer_groups,
+     "list, describe, delete consumer groups; reset or delete their offsets"},
     {"storage", NULL, lode_cli_storage, "format data directories: random-uuid, format, info"},
     {"producer-perf-test", NULL, lode_cli_producer_perf_test, "measure producing: rate, latency"},
     {"consumer-perf-test", NULL, lode_cli_consumer_perf_test, "measure consuming: rate"},
