@@ -7,5 +7,7 @@
 
 int lode_cli_storage(int argc, char **argv);
 int lode_cli_server(int argc, char **argv);
+int lode_cli_console_producer(int argc, char **argv);
+int lode_cli_console_consumer(int argc, char **argv);
 
 #endif

@@ -20,6 +20,8 @@ static const tool_t tools[] = {
     {"server", "kafka-server-start", lode_cli_server,
      "run a node: [server.properties] [--override k=v]..."},
     {"storage", NULL, lode_cli_storage, "format data directories: random-uuid, format, info"},
+    {"console-producer", NULL, lode_cli_console_producer, "send lines of standard input as records"},
+    {"console-consumer", NULL, lode_cli_console_consumer, "print records of topics on standard output"},
 };
 
 /* The tool's Kafka script name (without ".sh"). */
