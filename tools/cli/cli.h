@@ -9,5 +9,7 @@ int lode_cli_storage(int argc, char **argv);
 int lode_cli_server(int argc, char **argv);
 int lode_cli_console_producer(int argc, char **argv);
 int lode_cli_console_consumer(int argc, char **argv);
+int lode_cli_get_offsets(int argc, char **argv);
+int lode_cli_delete_records(int argc, char **argv);
 
 #endif

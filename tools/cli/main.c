@@ -21,6 +21,8 @@ static const tool_t tools[] = {
      "run a node: [server.properties] [--override k=v]..."},
     {"storage", NULL, lode_cli_storage, "format data directories: random-uuid, format, info"},
     {"console-producer", NULL, lode_cli_console_producer, "send lines of standard input as records"},
+    {"get-offsets", NULL, lode_cli_get_offsets, "partition offsets at a time (latest, earliest, ...)"},
+    {"delete-records", NULL, lode_cli_delete_records, "delete records below given offsets"},
     {"console-consumer", NULL, lode_cli_console_consumer, "print records of topics on standard output"},
 };
 
