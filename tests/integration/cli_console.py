@@ -4,13 +4,14 @@ every DefaultMessageFormatter field, --partition/--offset, --max-messages, --tim
 commits seen by confluent_kafka, every compression codec, --sync, and bad command lines."""
 import os
 import re
+import subprocess
 import sys
-import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from cli import kafka, ok, run  # noqa: E402
+from cli import BIN_DIR, kafka, ok, run  # noqa: E402
 from lodeserver import Checks, LodeServer, free_port  # noqa: E402
-from confluent_kafka import Consumer, TopicPartition  # noqa: E402
+from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 
@@ -196,6 +197,27 @@ def main():
                 cons.close()
                 assert got[0].offset < 0, (g, got)
 
+        def consumer_before_topic_exists():
+            # as the Java consumer, subscribing creates the missing topic, so a consumer started
+            # first (at 'latest') reads what a producer sends later: produce until it has read one
+            proc = subprocess.Popen([os.path.join(BIN_DIR, "kafka-console-consumer"), "--bootstrap-server", b,
+                                     "--topic", "early", "--max-messages", "1", "--timeout-ms", "60000"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                p = Producer({"bootstrap.servers": b, "linger.ms": 0})
+                deadline = time.time() + 60
+                while proc.poll() is None and time.time() < deadline:
+                    p.produce("early", value=b"ping")
+                    p.flush(10)
+                    time.sleep(0.2)
+                out, err = proc.communicate(timeout=30)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.communicate()
+            assert proc.returncode == 0 and out == "ping\n", (proc.returncode, out, err)
+            assert "Processed a total of 1 messages" in err, err
+
         def include_regex():
             produce("inc-a", "from-a\n")
             produce("inc-b", "from-b\n")
@@ -244,6 +266,11 @@ def main():
                       "--timeout 10 --producer-property message.timeout.ms=1000" % dead, input="a\nb\n")
             assert r.returncode == 1, (r.returncode, r.stderr)
             assert "Error when sending message to topic t with key: null, value: 1 bytes with error:" in r.stderr, r.stderr
+            # --sync stops at the first failure (Kafka's send().get() throws)
+            r = kafka("kafka-console-producer --bootstrap-server %s --topic t --sync --timeout 10 "
+                      "--producer-property message.timeout.ms=1000" % dead, input="a\nbb\n")
+            assert r.returncode == 1, (r.returncode, r.stderr)
+            assert r.stderr.count("Error when sending message") == 1, r.stderr
 
         def reader_errors():
             r = kafka("kafka-console-producer --bootstrap-server %s --topic rerr --property parse.key=true" % b,
@@ -309,6 +336,7 @@ def main():
         c.run("max_messages_and_timeout", max_messages_and_timeout, s)
         c.run("group_commits", group_commits, s)
         c.run("generated_group_commits_nothing", generated_group_commits_nothing, s)
+        c.run("consumer_before_topic_exists", consumer_before_topic_exists, s)
         c.run("include_regex", include_regex, s)
         c.run("compression_codecs_round_trip", codecs, s)
         c.run("sync_and_producer_flags", sync_and_producer_flags, s)

@@ -227,6 +227,11 @@ static int consumer_conf(cli_conf_t *c, const cli_opts_t *o, const lode_props_t 
     if (!reset &&
         cli_conf_set(c, "auto.offset.reset", cli_has(o, "from-beginning") ? "earliest" : "latest"))
         return 1;
+    /* the Java consumer's default: subscribing to a missing topic creates it (when the broker
+     * allows), so a consumer started before its producer sees the first record */
+    if (!lode_props_get(user, "allow.auto.create.topics") &&
+        cli_conf_set(c, "allow.auto.create.topics", "true"))
+        return 1;
     const char *iso = cli_get(o, "isolation-level", NULL);
     if (!iso && !lode_props_get(user, "isolation.level"))
         iso = "read_uncommitted"; /* Kafka's default; librdkafka's is read_committed */
@@ -261,6 +266,23 @@ static int format_conf(const cli_opts_t *o, lode_props_t *fp, console_format_t *
     return console_format_init(f, fp);
 }
 
+/*
+ * The Java consumer's subscription metadata asks the broker to create a missing topic
+ * (allow.auto.create.topics); librdkafka 2.0.2's group join does not, so a consumer started
+ * before its producer would not see the topic for a whole metadata refresh interval. One
+ * metadata request for the topic, which does ask (when allow.auto.create.topics is true),
+ * stands in for it. Its answer only matters for the side effect.
+ */
+static void auto_create(rd_kafka_t *rk, const char *topic)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+}
+
 static int start(rd_kafka_t *rk, const consumer_args_t *a)
 {
     rd_kafka_resp_err_t err;
@@ -270,6 +292,8 @@ static int start(rd_kafka_t *rk, const consumer_args_t *a)
         err = rd_kafka_assign(rk, l);
         rd_kafka_topic_partition_list_destroy(l);
     } else {
+        if (a->topic)
+            auto_create(rk, a->topic);
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         char re[1024];
         if (a->include) /* Java's Pattern.matches: the whole name; librdkafka regexes start with ^
@@ -291,7 +315,7 @@ static int process(rd_kafka_t *rk, const consumer_args_t *a, const console_forma
                    bool skip_errors, long *count)
 {
     int64_t last = now_ms();
-    while (a->max < 0 || *count < a->max) {
+    while (a->max == -1 || *count < a->max) {
         if (stop_signal)
             return 128 + stop_signal;
         int wait = 100;

@@ -211,7 +211,8 @@ static void bare_codec(int argc, char **argv)
     static char bare[] = "--compression-codec=";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strncmp(a, "--compression-codec", strlen(a)) || strlen(a) < 4 || strchr(a, '='))
+        /* "--comp" is the shortest prefix no other option shares */
+        if (strncmp(a, "--compression-codec", strlen(a)) || strlen(a) < 6 || strchr(a, '='))
             continue;
         if (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2))
             argv[i] = bare;
@@ -244,8 +245,12 @@ static int send_line(rd_kafka_t *rk, console_reader_t *r, const char *topic, con
         }
         rd_kafka_poll(rk, 100); /* wait for room while deliveries complete */
     }
-    if (sync)
+    if (sync) {
         rd_kafka_flush(rk, -1); /* the one outstanding record: acked or failed by its timeout */
+        const producer_state_t *st = rd_kafka_opaque(rk);
+        if (st->failed) /* Kafka's send().get() throws: the tool stops at the first failure */
+            return 1;
+    }
     rd_kafka_poll(rk, 0);
     return 0;
 }
