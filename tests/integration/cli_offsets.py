@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from cli import kafka, ok  # noqa: E402
-from lodeserver import Checks, LodeServer  # noqa: E402
+from lodeserver import Checks, LodeServer, free_port  # noqa: E402
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
@@ -148,6 +148,22 @@ def main():
                 assert r.returncode == 1, (cmd, r.returncode, r.stderr)
                 assert msg in r.stderr, (cmd, r.stderr)
 
+        def unreachable_server_exits_1():
+            dead = "127.0.0.1:%d" % free_port()
+            cfg = os.path.join(s.dir, "short.properties")
+            with open(cfg, "w") as f:
+                f.write("default.api.timeout.ms=1500\n")
+            path = os.path.join(s.dir, "one.json")
+            with open(path, "w") as f:
+                f.write('{"partitions":[{"topic":"ts","partition":0,"offset":1}],"version":1}')
+            r = kafka("kafka-delete-records --bootstrap-server %s --offset-json-file %s --command-config %s"
+                      % (dead, path, cfg))
+            assert r.returncode == 1, (r.returncode, r.stderr)
+            assert r.stdout.splitlines()[2] == ("partition: ts-0\terror: org.apache.kafka.common.errors."
+                                                "TimeoutException: The request timed out."), r.stdout
+            r = kafka("kafka-get-offsets --bootstrap-server %s --command-config %s" % (dead, cfg))
+            assert r.returncode == 1 and "could not reach the broker" in r.stderr, (r.returncode, r.stderr)
+
         c.run("setup", setup, s)
         c.run("latest_and_earliest", latest_earliest, s)
         c.run("by_timestamp", by_timestamp, s)
@@ -156,6 +172,7 @@ def main():
         c.run("delete_records_moves_earliest", delete_records, s)
         c.run("bad_json_exits_1", bad_json, s)
         c.run("bad_flags_exit_1", bad_flags, s)
+        c.run("unreachable_server_exits_1", unreachable_server_exits_1, s)
     c.exit()
 
 

@@ -210,9 +210,10 @@ static int delete_records(cli_conf_t *c, rd_kafka_t *rk, const rd_kafka_topic_pa
     if (ev) {
         printf("Records delete operation completed:\n");
         const rd_kafka_DeleteRecords_result_t *res = rd_kafka_event_DeleteRecords_result(ev);
-        const rd_kafka_topic_partition_list_t *out =
-            res ? rd_kafka_DeleteRecords_result_offsets(res) : NULL;
         rd_kafka_resp_err_t top = rd_kafka_event_error(ev);
+        /* a failed request carries no partitions (librdkafka asserts if asked for them) */
+        const rd_kafka_topic_partition_list_t *out =
+            res && !top ? rd_kafka_DeleteRecords_result_offsets(res) : NULL;
         for (int i = 0; i < l->cnt; i++) {
             const rd_kafka_topic_partition_t *e = &l->elems[i], *r = NULL;
             for (int j = 0; out && j < out->cnt; j++)
