@@ -224,6 +224,12 @@ def main():
             r = kafka("kafka-console-consumer --bootstrap-server %s --include 'inc-.*' --from-beginning "
                       "--max-messages 2" % b)
             assert r.returncode == 0 and sorted(r.stdout.splitlines()) == ["from-a", "from-b"], (r.stdout, r.stderr)
+            # internal topics never match, as with the Java consumer (exclude.internal.topics)
+            for strategy in ("range", "cooperative-sticky"):
+                r = kafka("kafka-console-consumer --bootstrap-server %s --include 'inc-a|__consumer_offsets' "
+                          "--from-beginning --timeout-ms 3000 --consumer-property partition.assignment.strategy=%s"
+                          % (b, strategy))
+                assert r.returncode == 0 and r.stdout == "from-a\n", (strategy, r.stdout, r.stderr)
 
         def first_batch_codec(topic):
             """The compression bits of the first record batch in the partition's log on disk."""

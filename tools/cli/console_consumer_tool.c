@@ -78,7 +78,8 @@ static const cli_tool_t tool = {
     "kafka-console-consumer",
     "This tool helps to read data from Kafka topics and outputs it to standard output.", defs};
 
-static const char *const java_only[] = {"key.deserializer", "value.deserializer", NULL};
+static const char *const java_only[] = {"key.deserializer", "value.deserializer",
+                                        "exclude.internal.topics", NULL};
 
 static volatile sig_atomic_t stop_signal;
 
@@ -266,6 +267,41 @@ static int format_conf(const cli_opts_t *o, lode_props_t *fp, console_format_t *
     return console_format_init(f, fp);
 }
 
+static bool internal_topic(const char *t)
+{
+    return !strcmp(t, "__consumer_offsets") || !strcmp(t, "__transaction_state");
+}
+
+/*
+ * With --include the Java consumer never matches internal topics
+ * (exclude.internal.topics=true); librdkafka's regex subscription does. The
+ * group may still hand them to this member: it just does not read them.
+ */
+static void skip_internal_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    (void)opaque;
+    rd_kafka_topic_partition_list_t *keep = rd_kafka_topic_partition_list_new(parts->cnt);
+    for (int i = 0; i < parts->cnt; i++)
+        if (!internal_topic(parts->elems[i].topic))
+            rd_kafka_topic_partition_list_add(keep, parts->elems[i].topic,
+                                              parts->elems[i].partition);
+    bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+    if (!strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE")) {
+        rd_kafka_error_t *e = assign ? rd_kafka_incremental_assign(rk, keep)
+                                     : rd_kafka_incremental_unassign(rk, keep);
+        if (e) {
+            fprintf(stderr, "WARN rebalance: %s\n", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+    } else {
+        rd_kafka_resp_err_t r = rd_kafka_assign(rk, assign ? keep : NULL);
+        if (r)
+            fprintf(stderr, "WARN rebalance: %s\n", rd_kafka_err2str(r));
+    }
+    rd_kafka_topic_partition_list_destroy(keep);
+}
+
 /*
  * The Java consumer's subscription metadata asks the broker to create a missing topic
  * (allow.auto.create.topics); librdkafka 2.0.2's group join does not, so a consumer started
@@ -396,6 +432,9 @@ int lode_cli_console_consumer(int argc, char **argv)
                       nkv) ||
         consumer_conf(&c, &o, &user, group))
         goto out;
+    const char *excl = lode_props_get(&user, "exclude.internal.topics");
+    if (a.include && !(excl && !strcasecmp(excl, "false")))
+        rd_kafka_conf_set_rebalance_cb(c.conf, skip_internal_cb);
     rk = cli_client_new(&c, RD_KAFKA_CONSUMER);
     if (!rk)
         goto out;
