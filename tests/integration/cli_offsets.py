@@ -88,7 +88,7 @@ def main():
             assert get("--topic ts --time earliest") == ["ts:0:3", "ts:1:0"]
             # -1: everything up to the high watermark; no version field means version 1
             with open(path, "w") as f:
-                f.write('{"partitions":[{"topic":"ts","partition":1,"offset":-1}]}')
+                f.write(' {\n\t"partitions" : [ {"topic" : "t\\u0073", "partition" : 1, "offset" : -1} ] }\n')
             out = ok(kafka("kafka-delete-records --bootstrap-server %s --offset-json-file %s" % (b, path)))
             assert out.splitlines()[2] == "partition: ts-1\tlow_watermark: 4", out
             assert get("--topic ts --time earliest") == ["ts:0:3", "ts:1:4"]

@@ -390,8 +390,9 @@ static int process(rd_kafka_t *rk, const consumer_args_t *a, const console_forma
                 clearerr(stdout);
                 continue;
             }
+            /* Kafka ends normally here (exit 0) after saying why */
             fprintf(stderr, "Unable to write to standard out, closing consumer.\n");
-            return 1;
+            return 0;
         }
     }
     return 0;
@@ -443,6 +444,7 @@ int lode_cli_console_consumer(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a closed stdout is reported, not fatal */
     if (start(rk, &a) == 0)
         rc = process(rk, &a, &f, cli_has(&o, "skip-message-on-error"), &count);
     fflush(stdout);
