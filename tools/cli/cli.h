@@ -12,5 +12,9 @@ int lode_cli_consumer_perf_test(int argc, char **argv);
 int lode_cli_topics(int argc, char **argv);
 int lode_cli_configs(int argc, char **argv);
 int lode_cli_consumer_groups(int argc, char **argv);
+int lode_cli_console_producer(int argc, char **argv);
+int lode_cli_console_consumer(int argc, char **argv);
+int lode_cli_get_offsets(int argc, char **argv);
+int lode_cli_delete_records(int argc, char **argv);
 
 #endif

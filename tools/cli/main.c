@@ -19,13 +19,17 @@ typedef struct tool {
 static const tool_t tools[] = {
     {"server", "kafka-server-start", lode_cli_server,
      "run a node: [server.properties] [--override k=v]..."},
-    {"consumer-groups", NULL, lode_cli_consumer_groups,
-     "list, describe, delete consumer groups; reset or delete their offsets"},
     {"storage", NULL, lode_cli_storage, "format data directories: random-uuid, format, info"},
-    {"producer-perf-test", NULL, lode_cli_producer_perf_test, "measure producing: rate, latency"},
-    {"consumer-perf-test", NULL, lode_cli_consumer_perf_test, "measure consuming: rate"},
     {"topics", NULL, lode_cli_topics, "create, list, describe, alter, delete topics"},
     {"configs", NULL, lode_cli_configs, "describe and alter topic and broker configs"},
+    {"console-producer", NULL, lode_cli_console_producer, "send lines of standard input as records"},
+    {"console-consumer", NULL, lode_cli_console_consumer, "print records of topics on standard output"},
+    {"consumer-groups", NULL, lode_cli_consumer_groups,
+     "list, describe, delete consumer groups; reset or delete their offsets"},
+    {"get-offsets", NULL, lode_cli_get_offsets, "partition offsets at a time (latest, earliest, ...)"},
+    {"delete-records", NULL, lode_cli_delete_records, "delete records below given offsets"},
+    {"producer-perf-test", NULL, lode_cli_producer_perf_test, "measure producing: rate, latency"},
+    {"consumer-perf-test", NULL, lode_cli_consumer_perf_test, "measure consuming: rate"},
 };
 
 /* The tool's Kafka script name (without ".sh"). */
