@@ -112,9 +112,19 @@ static void list_offset(lode_log_t *log, int64_t ts, bool committed, lo_part_t *
     case MAX_TIMESTAMP: {
         int64_t mts, moff;
         if (lode_log_max_timestamp(log, &mts, &moff) == 0 && moff >= 0 && moff < hw) {
+            /* The log keeps the last offset of the batch holding the max timestamp; Kafka 4
+             * answers with the first record in it that has that timestamp (KAFKA-16310). */
+            int64_t exact = moff, ets = mts;
+            int32_t epoch = -1;
+            lode_log_read_t r;
+            if (lode_log_read(log, moff, 1, hw, true, &r) == 0) {
+                if (r.seg)
+                    exact_record(&r, mts, &exact, &ets, &epoch);
+                lode_log_read_release(&r);
+            }
             out->Timestamp = mts;
-            out->Offset = moff;
-            out->LeaderEpoch = lode_log_epoch_for_offset(log, moff);
+            out->Offset = exact;
+            out->LeaderEpoch = lode_log_epoch_for_offset(log, exact);
         }
         return;
     }

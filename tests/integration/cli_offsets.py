@@ -29,11 +29,12 @@ def main():
             # partition 0: timestamps rising; partition 1: its newest timestamp in the middle
             for i in range(5):
                 p.produce("ts", value=b"p0-%d" % i, partition=0, timestamp=BASE + i * 1000)
-            # one batch per record here: lode answers max-timestamp with the last offset of the
-            # batch holding it (pre-KAFKA-16310), Kafka 4 with the record's own offset
+            # one batch: max-timestamp must name the record holding it (offset 1), not the
+            # batch's last offset (Kafka 4, KAFKA-16310)
+            batched = Producer({"bootstrap.servers": b, "linger.ms": 500})
             for i, ts in enumerate((BASE, BASE + 9000, BASE + 1000, BASE + 2000)):
-                p.produce("ts", value=b"p1-%d" % i, partition=1, timestamp=ts)
-                assert p.flush(30) == 0
+                batched.produce("ts", value=b"p1-%d" % i, partition=1, timestamp=ts)
+            assert batched.flush(30) == 0
             for part in range(12):
                 for _ in range(part % 3):
                     p.produce("many", value=b"x", partition=part)
