@@ -54,8 +54,8 @@ int cli_conf_set(cli_conf_t *c, const char *key, const char *value)
     return 1;
 }
 
-int cli_conf_init(cli_conf_t *c, const char *tool, const char *bootstrap,
-                  const char *const *files, size_t nfiles, char *const *props, size_t nprops)
+int cli_conf_init(cli_conf_t *c, const char *tool, const char *bootstrap, const char *const *files,
+                  size_t nfiles, char *const *props, size_t nprops)
 {
     memset(c, 0, sizeof *c);
     c->tool = tool;
@@ -97,8 +97,7 @@ int cli_conf_init(cli_conf_t *c, const char *tool, const char *bootstrap,
     if (bootstrap && cli_conf_set(c, "bootstrap.servers", bootstrap) != 0)
         goto fail;
     size_t len = sizeof err;
-    if (rd_kafka_conf_get(c->conf, "bootstrap.servers", err, &len) != RD_KAFKA_CONF_OK ||
-        !err[0]) {
+    if (rd_kafka_conf_get(c->conf, "bootstrap.servers", err, &len) != RD_KAFKA_CONF_OK || !err[0]) {
         fprintf(stderr, "%s: no bootstrap server: give --bootstrap-server HOST:PORT\n", tool);
         goto fail;
     }

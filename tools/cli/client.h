@@ -32,8 +32,8 @@ typedef struct cli_conf {
  * skipped; a value librdkafka rejects is an error. Returns 0, or 1 after
  * printing why on stderr.
  */
-int cli_conf_init(cli_conf_t *c, const char *tool, const char *bootstrap,
-                  const char *const *files, size_t nfiles, char *const *props, size_t nprops);
+int cli_conf_init(cli_conf_t *c, const char *tool, const char *bootstrap, const char *const *files,
+                  size_t nfiles, char *const *props, size_t nprops);
 /* Sets one property (same rules as above). Returns 0 or 1 after printing why. */
 int cli_conf_set(cli_conf_t *c, const char *key, const char *value);
 /* Releases the configuration if no client took it. */

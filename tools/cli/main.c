@@ -22,11 +22,14 @@ static const tool_t tools[] = {
     {"storage", NULL, lode_cli_storage, "format data directories: random-uuid, format, info"},
     {"topics", NULL, lode_cli_topics, "create, list, describe, alter, delete topics"},
     {"configs", NULL, lode_cli_configs, "describe and alter topic and broker configs"},
-    {"console-producer", NULL, lode_cli_console_producer, "send lines of standard input as records"},
-    {"console-consumer", NULL, lode_cli_console_consumer, "print records of topics on standard output"},
+    {"console-producer", NULL, lode_cli_console_producer,
+     "send lines of standard input as records"},
+    {"console-consumer", NULL, lode_cli_console_consumer,
+     "print records of topics on standard output"},
     {"consumer-groups", NULL, lode_cli_consumer_groups,
      "list, describe, delete consumer groups; reset or delete their offsets"},
-    {"get-offsets", NULL, lode_cli_get_offsets, "partition offsets at a time (latest, earliest, ...)"},
+    {"get-offsets", NULL, lode_cli_get_offsets,
+     "partition offsets at a time (latest, earliest, ...)"},
     {"delete-records", NULL, lode_cli_delete_records, "delete records below given offsets"},
     {"producer-perf-test", NULL, lode_cli_producer_perf_test, "measure producing: rate, latency"},
     {"consumer-perf-test", NULL, lode_cli_consumer_perf_test, "measure consuming: rate"},
@@ -43,9 +46,10 @@ static void kafka_name(const tool_t *t, char *out, size_t cap)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lode <tool> [options]     (lode <tool> --help for its options)\n"
-                 "\n"
-                 "  %-20s %-26s %s\n",
+    fprintf(out,
+            "usage: lode <tool> [options]     (lode <tool> --help for its options)\n"
+            "\n"
+            "  %-20s %-26s %s\n",
             "tool", "Kafka's name", "");
     for (size_t i = 0; i < sizeof tools / sizeof *tools; i++) {
         char kafka[64];

@@ -72,8 +72,9 @@ int cli_opts_parse(cli_opts_t *o, const cli_tool_t *tool, int argc, char **argv)
             return 2;
         }
         if (i < 0) {
-            int rc = cli_usage_error(o, ambiguous ? "%.*s is not a unique option prefix"
-                                                  : "%.*s is not a recognized option",
+            int rc = cli_usage_error(o,
+                                     ambiguous ? "%.*s is not a unique option prefix"
+                                               : "%.*s is not a recognized option",
                                      (int)len, name);
             cli_opts_free(o);
             return rc;

@@ -23,14 +23,17 @@ typedef enum cli_arg {
 } cli_arg_t;
 
 typedef struct cli_optdef {
-    const char *name;    /* the long name without "--" */
+    const char *name; /* the long name without "--" */
     cli_arg_t arg;
     const char *argname; /* shown in the usage: "<String: topic>" */
     const char *help;
 } cli_optdef_t;
 
 /* The end of an option table. */
-#define CLI_OPT_END {NULL, CLI_FLAG, NULL, NULL}
+#define CLI_OPT_END                                                                                \
+    {                                                                                              \
+        NULL, CLI_FLAG, NULL, NULL                                                                 \
+    }
 
 typedef struct cli_tool {
     const char *name;     /* "kafka-topics": in messages and the usage */
