@@ -27,8 +27,8 @@ static size_t round_entries(size_t bytes, size_t esz)
     return bytes / esz * esz;
 }
 
-/* Maps `len` bytes of the file (unmapping any previous mapping). */
-static int remap(lode_index_t *idx, size_t len)
+/* Maps `len` bytes of the file open at fd (unmapping any previous mapping; len 0 only unmaps). */
+static int remap(lode_index_t *idx, int fd, size_t len)
 {
     if (idx->map) {
         munmap(idx->map, idx->map_bytes);
@@ -38,7 +38,7 @@ static int remap(lode_index_t *idx, size_t len)
     if (len == 0)
         return 0;
     int prot = PROT_READ | (idx->writable ? PROT_WRITE : 0);
-    void *m = mmap(NULL, len, prot, MAP_SHARED, idx->fd, 0);
+    void *m = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED)
         return LODE_EIO;
     idx->map = m;
@@ -46,11 +46,26 @@ static int remap(lode_index_t *idx, size_t len)
     return 0;
 }
 
+static int set_len_fd(lode_index_t *idx, int fd, size_t len)
+{
+    if (ftruncate(fd, (off_t)len) != 0)
+        return LODE_EIO;
+    return remap(idx, fd, len);
+}
+
+/* Sets the file's length and maps it again. An index keeps no descriptor, as Kafka's do not
+ * (a node with 10,000 partitions would otherwise hold two more per segment than the log's):
+ * it opens its file for the change. */
 static int set_file_len(lode_index_t *idx, size_t len)
 {
-    if (ftruncate(idx->fd, (off_t)len) != 0)
+    int fd = open(idx->path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
         return LODE_EIO;
-    return remap(idx, len);
+    int rc = set_len_fd(idx, fd, len);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
 }
 
 int lode_index_open(lode_index_t *idx, lode_index_kind_t kind, const char *path,
@@ -62,31 +77,31 @@ int lode_index_open(lode_index_t *idx, lode_index_kind_t kind, const char *path,
     idx->base_offset = base_offset;
     idx->writable = writable;
     idx->max_bytes = round_entries(max_bytes, esz);
-    idx->fd = open(path, writable ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
-    if (idx->fd < 0)
+    int fd = open(path, writable ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
+    if (fd < 0)
         return LODE_EIO;
     struct stat st;
-    if (fstat(idx->fd, &st) != 0)
+    if (fstat(fd, &st) != 0)
         goto err_after_open;
     size_t file_len = round_entries((size_t)st.st_size, esz);
     idx->entries = file_len / esz;
     if (writable) {
         if (idx->max_bytes < file_len)
             idx->max_bytes = file_len;
-        if (set_file_len(idx, idx->max_bytes) != 0)
+        if (set_len_fd(idx, fd, idx->max_bytes) != 0)
             goto err_after_open;
     } else {
         idx->max_bytes = file_len;
-        if (remap(idx, file_len) != 0)
+        if (remap(idx, fd, file_len) != 0)
             goto err_after_open;
     }
+    close(fd); /* the mapping stays valid without it */
     idx->path = lode_xstrdup(path);
     return 0;
 
 err_after_open : {
     int saved = errno;
-    close(idx->fd);
-    idx->fd = -1;
+    close(fd);
     errno = saved;
     return LODE_EIO;
 }
@@ -95,13 +110,11 @@ err_after_open : {
 int lode_index_close(lode_index_t *idx)
 {
     int rc = 0;
-    if (idx->fd < 0)
+    if (!idx->path)
         return 0;
     if (idx->writable)
         rc = lode_index_trim(idx);
-    remap(idx, 0);
-    close(idx->fd);
-    idx->fd = -1;
+    remap(idx, -1, 0);
     free(idx->path);
     idx->path = NULL;
     return rc;

@@ -29,7 +29,6 @@ typedef enum { LODE_INDEX_OFFSET = 0, LODE_INDEX_TIME = 1 } lode_index_kind_t;
 
 typedef struct lode_index {
     lode_index_kind_t kind;
-    int fd;
     uint8_t *map; /* mapping of the file, map_bytes long (NULL if 0) */
     size_t map_bytes;
     size_t max_bytes; /* preallocation target, whole entries */

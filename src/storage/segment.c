@@ -73,7 +73,6 @@ static int segment_open(lode_segment_t *seg, const char *dir, int64_t base_offse
     seg->next_offset = base_offset;
     seg->rolling_ts_ms = -1;
     seg->created_ms = now_ms;
-    seg->oidx.fd = seg->tidx.fd = -1;
     snprintf(seg->suffix, sizeof seg->suffix, "%s", suffix);
     snprintf(ext, sizeof ext, ".log%s", suffix);
     lode_segment_file_name(path, sizeof path, dir, base_offset, ext);

@@ -118,6 +118,39 @@ TEST(time_index_semantics)
     CHECK_EQ(file_size(path), 12);
 }
 
+static int open_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < 4096; fd++)
+        n += fcntl(fd, F_GETFD) != -1;
+    return n;
+}
+
+/* An open index holds its mapping, not a descriptor (three per segment would exhaust the
+ * descriptor limit at ~6,000 partitions), and can still grow, trim and be renamed. */
+TEST(index_keeps_no_descriptor)
+{
+    char path[512], moved[600];
+    snprintf(path, sizeof path, "%s", tmp_path("00000000000000000000.timeindex"));
+    snprintf(moved, sizeof moved, "%s.deleted", path);
+    int before = open_fds();
+    lode_index_t idx;
+    REQUIRE(lode_index_open(&idx, LODE_INDEX_TIME, path, 0, 24, true) == 0);
+    CHECK_EQ(open_fds(), before);
+    REQUIRE(lode_index_maybe_append_time(&idx, 10, 1, false) == 0);
+    REQUIRE(lode_index_maybe_append_time(&idx, 20, 2, false) == 0);
+    CHECK_EQ(lode_index_maybe_append_time(&idx, 30, 3, false), LODE_ETOOBIG); /* full */
+    REQUIRE(lode_index_maybe_append_time(&idx, 30, 3, true) == 0);            /* grows the file */
+    CHECK_EQ(file_size(path), 36);
+    REQUIRE(lode_index_rename(&idx, moved) == 0);
+    REQUIRE(lode_index_resize(&idx, 120) == 0);
+    CHECK_EQ(file_size(moved), 120);
+    CHECK_EQ(open_fds(), before);
+    REQUIRE(lode_index_close(&idx) == 0); /* trims to the entries in use */
+    CHECK_EQ(file_size(moved), 36);
+    CHECK_EQ(open_fds(), before);
+}
+
 TEST(checkpoint_offsets_roundtrip_and_corrupt)
 {
     char *path = tmp_path("recovery-point-offset-checkpoint");
