@@ -122,9 +122,11 @@ fuzz: deps $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 bench: deps all $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 	@bench/run
 
+# bench_peers also drives Redis and NATS (hiredis, the NATS C client); nothing else links them.
+$(B)/bench/bench_peers: BENCH_LIBS := -lhiredis -lnats
 $(B)/bench/%: $(B)/obj/bench/%.o $(patsubst %.c,$(B)/obj/%.o,$(BENCH_SUPPORT_SRCS)) $$($(B)_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_REL) $^ -o $@ $(LIBS_EXT) -lrdkafka
+	$(CC) $(CFLAGS_REL) $^ -o $@ $(LIBS_EXT) -lrdkafka $(BENCH_LIBS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^src/proto/gen/' | grep -v '^tests/unit/support/gen/')

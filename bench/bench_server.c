@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "support/lodeproc.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "proto/gen/FetchRequest.h"
@@ -35,44 +34,8 @@
 #include "proto/gen/api_table.h"
 #include "proto/header.h"
 #include "proto/record_batch.h"
-
-/* ---- iperf3 --------------------------------------------------------------- */
-
-static double iperf3_gbytes(int seconds)
-{
-    int port = bench_free_port();
-    char portstr[16];
-    snprintf(portstr, sizeof portstr, "%d", port);
-    pid_t srv = fork();
-    if (srv == 0) {
-        freopen("/dev/null", "w", stdout);
-        freopen("/dev/null", "w", stderr);
-        execlp("iperf3", "iperf3", "-s", "-p", portstr, (char *)NULL);
-        _exit(127);
-    }
-    double gbytes = 0;
-    static char out[1 << 20];
-    /* the server needs a moment to listen: retry the client until it connects */
-    for (int attempt = 0; attempt < 50 && gbytes == 0; attempt++) {
-        char cmd[256];
-        snprintf(cmd, sizeof cmd, "iperf3 -c 127.0.0.1 -p %d -t %d -J 2>/dev/null", port, seconds);
-        FILE *p = popen(cmd, "r");
-        if (!p)
-            break;
-        size_t n = fread(out, 1, sizeof out - 1, p);
-        pclose(p);
-        out[n] = 0;
-        const char *s = strstr(out, "\"sum_received\"");
-        s = s ? strstr(s, "\"bits_per_second\"") : NULL;
-        if (s)
-            gbytes = strtod(strchr(s, ':') + 1, NULL) / 8 / 1e9;
-        else
-            usleep(100000);
-    }
-    kill(srv, SIGTERM);
-    waitpid(srv, NULL, 0);
-    return gbytes;
-}
+#include "support/kafka.h"
+#include "support/lodeproc.h"
 
 /* Opens n idle connections (each completes an ApiVersions round trip so the
  * server has set it up fully) and reports the server's memory per
@@ -151,27 +114,6 @@ typedef struct result {
     int errors;
 } result_t;
 
-static rd_kafka_t *producer(const char *acks, const char *linger, lat_t *l)
-{
-    char err[512];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "bootstrap.servers", bench_bootstrap, err, sizeof err);
-    rd_kafka_conf_set(c, "acks", acks, err, sizeof err);
-    rd_kafka_conf_set(c, "linger.ms", linger, err, sizeof err);
-    rd_kafka_conf_set(c, "batch.size", "1000000", err, sizeof err);
-    rd_kafka_conf_set(c, "queue.buffering.max.kbytes", "1048576", err, sizeof err);
-    rd_kafka_conf_set(c, "queue.buffering.max.messages", "2000000", err, sizeof err);
-    rd_kafka_conf_set(c, "enable.idempotence", "false", err, sizeof err);
-    rd_kafka_conf_set_dr_msg_cb(c, dr_cb);
-    rd_kafka_conf_set_opaque(c, l);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
-    if (!rk) {
-        fprintf(stderr, "bench_server: %s\n", err);
-        exit(1);
-    }
-    return rk;
-}
-
 /* Produces `bytes` of `size`-byte records to `topic` (optionally at a fixed
  * rate in bytes/s, 0 = as fast as possible). */
 static result_t produce(const char *topic, size_t size, int64_t bytes, const char *acks,
@@ -179,7 +121,7 @@ static result_t produce(const char *topic, size_t size, int64_t bytes, const cha
 {
     size_t n = (size_t)(bytes / (int64_t)size);
     lat_t l = {.ns = malloc(n * sizeof(int64_t)), .cap = n};
-    rd_kafka_t *rk = producer(acks, linger, &l);
+    rd_kafka_t *rk = bench_producer(acks, linger, dr_cb, &l);
     char *val = malloc(size);
     for (size_t i = 0; i < size; i++)
         val[i] = (char)('a' + i % 26);
@@ -221,35 +163,11 @@ static result_t produce(const char *topic, size_t size, int64_t bytes, const cha
 
 static result_t consume(const char *topic, int64_t expect_bytes)
 {
-    char err[512];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "bootstrap.servers", bench_bootstrap, err, sizeof err);
-    rd_kafka_conf_set(c, "group.id", "bench", err, sizeof err); /* required by the API, unused */
-    rd_kafka_conf_set(c, "fetch.max.bytes", "52428800", err, sizeof err);
-    rd_kafka_conf_set(c, "max.partition.fetch.bytes", "10485760", err, sizeof err);
-    rd_kafka_conf_set(c, "queued.max.messages.kbytes", "1048576", err, sizeof err);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
+    rd_kafka_t *rk = bench_consumer(topic);
     result_t r = {0};
-    if (!rk)
-        return r;
-    rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(tp, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    rd_kafka_assign(rk, tp);
-    rd_kafka_topic_partition_list_destroy(tp);
     double cpu0 = bench_server_cpu();
-    int64_t got = 0, t0 = bench_now_ns(), last = t0;
-    while (got < expect_bytes && bench_now_ns() - last < 10 * 1000000000LL) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-        if (!m)
-            continue;
-        if (!m->err) {
-            got += (int64_t)m->len;
-            last = bench_now_ns();
-        } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            r.errors++;
-        }
-        rd_kafka_message_destroy(m);
-    }
+    int64_t first_ns, t0 = bench_now_ns();
+    int64_t got = bench_consume_bytes(rk, expect_bytes, &first_ns, &r.errors);
     int64_t t1 = bench_now_ns();
     double cpu = bench_server_cpu() - cpu0;
     rd_kafka_consumer_close(rk);
@@ -376,7 +294,7 @@ int main(int argc, char **argv)
     bool quick;
     const char *lode = bench_args(argc, argv, &quick);
     int64_t volume = quick ? 200000000LL : 1000000000LL;
-    double loop = iperf3_gbytes(quick ? 2 : 5);
+    double loop = bench_iperf3_gbytes(quick ? 2 : 5);
     printf("## lode server end to end (librdkafka %s, client on the same machine)\n\n",
            rd_kafka_version_str());
     printf("iperf3 loopback TCP: %.2f GB/s (%.0f MB/s)\n\n", loop, loop * 1000);

@@ -8,6 +8,7 @@ pkgs=(
     librdkafka-dev kcat
     python3 python3-confluent-kafka python3-kafka
     iperf3 fio
+    redis-server nats-server libhiredis-dev libnats-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -20,5 +21,22 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# redis-server and nats-server are only peers for bench/bench_peers, which
+# starts its own instances on free ports: their packages' system services must
+# not start (on 6379 and 4222) during the install (a policy-rc.d that denies
+# every start, unless the machine has one) nor at boot (systemd).
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e $policy ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null
+    $sudo chmod 755 $policy
+    own_policy=1
+fi
+status=0
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+[ $own_policy -eq 0 ] || $sudo rm -f $policy
+if [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now redis-server nats-server >/dev/null 2>&1 || true
+fi
+[ $status -eq 0 ] || exit $status
 echo "deps: done"

@@ -63,13 +63,55 @@ pid_t bench_server_pid;
 char bench_server_dir[256];
 char bench_bootstrap[64];
 
+bool bench_tempdir(char *dir, size_t size)
+{
+    snprintf(dir, size, "/tmp/lode-bench-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return false;
+    }
+    return true;
+}
+
+pid_t bench_proc_start(char *const argv[], const char *log, int port)
+{
+    fflush(NULL); /* the child's freopen would write our buffered output again */
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen(log, "w", stderr);
+        freopen(log, "a", stdout);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    if (pid < 0)
+        return -1;
+    for (int i = 0; i < 200 && !bench_port_open(port); i++)
+        usleep(50000);
+    if (!bench_port_open(port)) {
+        fprintf(stderr, "bench: %s did not start (see %s)\n", argv[0], log);
+        bench_proc_stop(pid, NULL);
+        return -1;
+    }
+    return pid;
+}
+
+void bench_proc_stop(pid_t pid, const char *dir)
+{
+    kill(pid, SIGTERM);
+    int st;
+    waitpid(pid, &st, 0);
+    if (!dir)
+        return;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench: cannot remove %s\n", dir);
+}
+
 void bench_server_start(const char *lode, const char *extra)
 {
-    snprintf(bench_server_dir, sizeof bench_server_dir, "/tmp/lode-bench-XXXXXX");
-    if (!mkdtemp(bench_server_dir)) {
-        perror("mkdtemp");
+    if (!bench_tempdir(bench_server_dir, sizeof bench_server_dir))
         exit(1);
-    }
     int p = bench_free_port(), q = bench_free_port();
     char props[512];
     snprintf(props, sizeof props, "%s/server.properties", bench_server_dir);
@@ -85,38 +127,29 @@ void bench_server_start(const char *lode, const char *extra)
             q, p, q, p, bench_server_dir, extra ? extra : "");
     fclose(f);
     snprintf(bench_bootstrap, sizeof bench_bootstrap, "127.0.0.1:%d", p);
-    bench_server_pid = fork();
-    if (bench_server_pid == 0) {
-        char log[512];
-        snprintf(log, sizeof log, "%s/server.log", bench_server_dir);
-        freopen(log, "w", stderr);
-        execl(lode, lode, "server", props, (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 200 && !bench_port_open(p); i++)
-        usleep(50000);
-    if (!bench_port_open(p)) {
-        fprintf(stderr, "bench_server: the server did not start (see %s/server.log)\n", bench_server_dir);
+    char log[512];
+    snprintf(log, sizeof log, "%s/server.log", bench_server_dir);
+    char *argv[] = {(char *)lode, "server", props, NULL};
+    bench_server_pid = bench_proc_start(argv, log, p);
+    if (bench_server_pid < 0)
         exit(1);
-    }
 }
 
 void bench_server_stop(void)
 {
-    kill(bench_server_pid, SIGTERM);
-    int st;
-    waitpid(bench_server_pid, &st, 0);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", bench_server_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench_server: cannot remove %s\n", bench_server_dir);
+    bench_proc_stop(bench_server_pid, bench_server_dir);
 }
 
-/* The server's user+system CPU seconds so far. */
 double bench_server_cpu(void)
 {
+    return bench_proc_cpu(bench_server_pid);
+}
+
+/* A process's user+system CPU seconds so far, from /proc/<pid>/stat. */
+double bench_proc_cpu(pid_t pid)
+{
     char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)bench_server_pid);
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
@@ -145,3 +178,41 @@ long bench_server_rss_kb(void)
     return kb;
 }
 
+/* ---- iperf3 ---------------------------------------------------------------- */
+
+double bench_iperf3_gbytes(int seconds)
+{
+    int port = bench_free_port();
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    fflush(NULL);
+    pid_t srv = fork();
+    if (srv == 0) {
+        freopen("/dev/null", "w", stdout);
+        freopen("/dev/null", "w", stderr);
+        execlp("iperf3", "iperf3", "-s", "-p", portstr, (char *)NULL);
+        _exit(127);
+    }
+    double gbytes = 0;
+    static char out[1 << 20];
+    /* the server needs a moment to listen: retry the client until it connects */
+    for (int attempt = 0; attempt < 50 && gbytes == 0; attempt++) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "iperf3 -c 127.0.0.1 -p %d -t %d -J 2>/dev/null", port, seconds);
+        FILE *p = popen(cmd, "r");
+        if (!p)
+            break;
+        size_t n = fread(out, 1, sizeof out - 1, p);
+        pclose(p);
+        out[n] = 0;
+        const char *s = strstr(out, "\"sum_received\"");
+        s = s ? strstr(s, "\"bits_per_second\"") : NULL;
+        if (s)
+            gbytes = strtod(strchr(s, ':') + 1, NULL) / 8 / 1e9;
+        else
+            usleep(100000);
+    }
+    kill(srv, SIGTERM);
+    waitpid(srv, NULL, 0);
+    return gbytes;
+}

@@ -7,6 +7,7 @@
 #define LODE_BENCH_LODEPROC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -25,6 +26,18 @@ bool bench_port_open(int port);
  * extra (server.properties lines, or NULL); exits the process on failure. */
 void bench_server_start(const char *lode, const char *extra);
 void bench_server_stop(void);
+/* Any server process (the peers of bench_peers too): a fresh directory
+ * /tmp/lode-bench-XXXXXX in dir (false, with a message, on failure); argv run
+ * with stdout and stderr to log, returned once it listens on port (-1 if it
+ * does not within 10 s; it is then stopped); stopped with SIGTERM and waited
+ * for, and dir (if not NULL) removed; its user+system CPU seconds so far. */
+bool bench_tempdir(char *dir, size_t size);
+pid_t bench_proc_start(char *const argv[], const char *log, int port);
+void bench_proc_stop(pid_t pid, const char *dir);
+double bench_proc_cpu(pid_t pid);
+/* iperf3's loopback TCP bandwidth in GB/s over a run of `seconds` (0 if
+ * iperf3 fails). */
+double bench_iperf3_gbytes(int seconds);
 /* The server's user+system CPU seconds so far, and its resident KiB. */
 double bench_server_cpu(void);
 long bench_server_rss_kb(void);
