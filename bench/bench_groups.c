@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "support/kafka.h"
 #include "support/lodeproc.h"
 
 #define PARTITIONS 20
@@ -53,26 +54,6 @@ static rd_kafka_conf_t *conf(const char *group)
         if (rd_kafka_conf_set(c, kv[i][0], kv[i][1], err, sizeof err) != RD_KAFKA_CONF_OK)
             die(kv[i][0], err);
     return c;
-}
-
-static void create_topic(const char *name, int partitions)
-{
-    char err[256];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "bootstrap.servers", bench_bootstrap, err, sizeof err);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
-    if (!rk)
-        die("producer", err);
-    rd_kafka_NewTopic_t *t = rd_kafka_NewTopic_new(name, partitions, 1, err, sizeof err);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &t, 1, NULL, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
-    if (!ev || rd_kafka_event_error(ev))
-        die("create topic", ev ? rd_kafka_event_error_string(ev) : "timed out");
-    rd_kafka_event_destroy(ev);
-    rd_kafka_NewTopic_destroy(t);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_destroy(rk);
 }
 
 /* ---- commits ------------------------------------------------------------------ */
@@ -113,7 +94,7 @@ typedef struct member {
     rd_kafka_t *rk;
     pthread_t th;
     atomic_bool stop;
-    atomic_int assigned;        /* partitions held now; -1 before the first assignment */
+    atomic_int assigned;         /* partitions held now; -1 before the first assignment */
     _Atomic int64_t assigned_ns; /* when the last assignment arrived */
 } member_t;
 
@@ -208,8 +189,8 @@ int main(int argc, char **argv)
     const char *lode = bench_args(argc, argv, &quick);
     bench_server_start(lode, "offsets.topic.replication.factor=1\n"
                              "group.initial.rebalance.delay.ms=0\n");
-    create_topic("commits", 100);
-    create_topic("rebalance", PARTITIONS);
+    bench_create_topic("commits", 100);
+    bench_create_topic("rebalance", PARTITIONS);
 
     printf("## Offset commits (one consumer, synchronous commits, each fsynced)\n\n");
     printf("| partitions per commit | commits/s | partition offsets/s | ms per commit |\n");

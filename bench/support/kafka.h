@@ -15,6 +15,17 @@ rd_kafka_t *bench_producer(const char *acks, const char *linger_ms,
                            void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
                            void *opaque);
 
+/* bench_producer with more settings: extra is NULL or a NULL-terminated list
+ * of key, value, key, value… (e.g. "compression.type", "lz4", NULL). */
+rd_kafka_t *bench_producer_with(const char *acks, const char *linger_ms, const char *const *extra,
+                                void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
+                                void *opaque);
+
+/* Creates topic name with the given partitions (replication factor 1), or
+ * deletes it, through the admin API; both exit the process on failure. */
+void bench_create_topic(const char *name, int partitions);
+void bench_delete_topic(const char *name);
+
 /* A consumer assigned partition 0 of topic from its first offset (no group
  * membership, no offset commits), fetching up to 10 MB per partition and
  * 50 MB per request. Exits the process on failure. */
