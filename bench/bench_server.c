@@ -1,28 +1,56 @@
 /*
- * bench_server.c — end-to-end throughput and latency of a real `lode server`
- * driven by librdkafka over loopback TCP, beside the limit of this machine
- * measured in the same run (iperf3 loopback bandwidth).
+ * bench_server.c — a real `lode server` end to end, driven by librdkafka over
+ * loopback TCP from the same machine (client and broker share its cores): the
+ * scenario matrix of the performance suite (bench/suite, docs/performance.md).
  *
- * Cases: produce 100 B / 1 KB / 10 KB records with acks=1 and acks=all
- * (fsynced by group commit), p50/p99/p99.9 of the produce latency (enqueue →
- * delivery report), produce latency at a fixed 100 MB/s, and consuming the
- * page-cached data back. Broker CPU seconds per GB come from
- * /proc/<pid>/stat.
+ * Sweeps (--only=a,b,… picks some; all by default):
+ *   size         records of 100 B, 1 KB, 10 KB and 100 KB, acks=1 and acks=all
+ *                (1 partition, 1 producer, no compression)
+ *   scale        1, 8 and 64 partitions × 1 and 4 producers, 1 KB records,
+ *                acks=1 and acks=all
+ *   groupcommit  1 KB acks=all from 8 producers over 8 partitions (8
+ *                producers' worth of in-flight requests sharing fsyncs)
+ *   compression  none, lz4 and zstd, 1 KB records of JSON-like text, acks=1
+ *   consume      the 1 KB records back from one partition: page-cached and
+ *                cold (the partition's files evicted from the page cache),
+ *                with librdkafka's consumer and with a raw Fetch client that
+ *                walks batch headers only (the broker's own serving rate)
+ *   latency      1 KB records at a fixed 10, 25, 50, 100 and 200 MB/s with
+ *                acks=all and acks=1 (linger.ms=1): produce latency (send →
+ *                delivery report) and end-to-end latency (send → a
+ *                consumer's poll, the send time travels in the record)
+ *   connections  the server's memory per idle connection (10,000 of them)
  *
- * Usage: bench_server [--quick] [--lode PATH]   (default PATH: build/bin/lode)
- * The server runs in a temporary directory that is removed afterwards.
+ * Producers: linger.ms=5 (the default of librdkafka 2.0 and of Kafka 4.0's
+ * Java client) unless stated, batches up to 1 MB, no idempotence; more than
+ * one partition means keyless records to RD_KAFKA_PARTITION_UA (librdkafka's
+ * sticky partitioner, as Kafka's). Each case writes `volume` bytes (a quarter
+ * at 100 B) into a topic of its own, deleted afterwards. Broker CPU is the
+ * server's user+system time (/proc/<pid>/stat), client CPU this process's.
+ * Record values are windows into a 4 MiB buffer of JSON-like text (what
+ * compression sees; it compresses about 3:1 with lz4).
+ *
+ * Every measurement is printed as a table row and, with LODE_BENCH_RESULTS
+ * set, appended as a JSON line (bench "server") for bench/report.
+ *
+ * Usage: bench_server [--quick] [--lode PATH] [--only=size,scale,…]
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +64,395 @@
 #include "proto/record_batch.h"
 #include "support/kafka.h"
 #include "support/lodeproc.h"
+#include "support/results.h"
+
+static bool quick;
+static int64_t volume;  /* bytes per produce case */
+static double loop_gbs; /* iperf3 loopback GB/s measured at the start */
+
+static double client_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- record values ---------------------------------------------------------- */
+
+enum { PAYLOAD = 4 << 20 };
+static char *payload;
+
+static void make_payload(void)
+{
+    static const char *const events[] = {"view", "click", "add_to_cart", "purchase", "search"};
+    payload = malloc(PAYLOAD + 256);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    size_t n = 0;
+    for (int64_t i = 0; n < PAYLOAD; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        n += (size_t)snprintf(payload + n, 256,
+                              "{\"id\":%" PRId64 ",\"user\":\"user-%05u\",\"event\":\"%s\","
+                              "\"page\":\"/p/%u\",\"amount\":%u.%02u,\"ts\":%" PRIu64 "}\n",
+                              i, (unsigned)(x % 100000), events[x % 5], (unsigned)(x >> 20) % 5000,
+                              (unsigned)(x >> 32) % 1000, (unsigned)(x >> 40) % 100,
+                              (uint64_t)1764900000000 + (uint64_t)i * 3);
+    }
+}
+
+/* The i-th record's value: a window of the payload. */
+static const char *value_of(size_t i, size_t size)
+{
+    return payload + (i * 4099) % (PAYLOAD - size);
+}
+
+/* ---- latency samples ---------------------------------------------------------- */
+
+typedef struct lat {
+    int64_t *ns;
+    size_t n, cap;
+    int errors;
+} lat_t;
+
+static void lat_init(lat_t *l, size_t cap)
+{
+    *l = (lat_t){.ns = malloc((cap ? cap : 1) * sizeof(int64_t)), .cap = cap};
+}
+
+static void lat_add(lat_t *l, int64_t ns)
+{
+    if (l->n < l->cap)
+        l->ns[l->n++] = ns;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Merges src into dst (dst grows). */
+static void lat_merge(lat_t *dst, const lat_t *src)
+{
+    dst->ns = realloc(dst->ns, (dst->n + src->n + 1) * sizeof(int64_t));
+    memcpy(dst->ns + dst->n, src->ns, src->n * sizeof(int64_t));
+    dst->n += src->n;
+    dst->cap = dst->n;
+    dst->errors += src->errors;
+}
+
+/* Percentile p of sorted samples, in ms. */
+static double pct(const lat_t *l, double p)
+{
+    if (!l->n)
+        return 0;
+    size_t i = (size_t)(p / 100.0 * (double)(l->n - 1));
+    return (double)l->ns[i] / 1e6;
+}
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)opaque;
+    lat_t *l = rd_kafka_opaque(rk);
+    if (m->err) {
+        l->errors++;
+        return;
+    }
+    lat_add(l, bench_now_ns() - (int64_t)(intptr_t)m->_private);
+}
+
+/* ---- produce ------------------------------------------------------------------ */
+
+typedef struct spec {
+    const char *sweep;
+    size_t size;
+    const char *acks;
+    int partitions, producers;
+    const char *compression; /* "none", "lz4", "zstd" */
+    const char *linger;      /* linger.ms */
+    double rate;             /* total bytes/s; 0 = as fast as possible */
+} spec_t;
+
+typedef struct result {
+    double mbps, recs_per_s, p50, p99, p999, broker_cpu_gb, client_cpu_gb, stored_mb;
+    int errors;
+} result_t;
+
+typedef struct pjob {
+    const spec_t *s;
+    const char *topic;
+    size_t first, n; /* this producer's records: first … first+n-1 */
+    bool stamp;      /* carry the send time in the value's first 8 bytes */
+    lat_t lat;
+    pthread_barrier_t *go;
+    int64_t t0, t1;
+} pjob_t;
+
+static void *producer_main(void *arg)
+{
+    pjob_t *j = arg;
+    const spec_t *s = j->s;
+    const char *extra[] = {"compression.type", s->compression, NULL};
+    lat_init(&j->lat, j->n);
+    rd_kafka_t *rk = bench_producer_with(s->acks, s->linger, extra, dr_cb, &j->lat);
+    int32_t part = s->partitions == 1 ? 0 : RD_KAFKA_PARTITION_UA;
+    double rate = s->rate / s->producers;
+    char *buf = j->stamp ? malloc(s->size) : NULL;
+    pthread_barrier_wait(j->go);
+    int64_t t0 = bench_now_ns();
+    j->t0 = t0;
+    for (size_t i = 0; i < j->n; i++) {
+        if (rate > 0) {
+            int64_t due = t0 + (int64_t)((double)(i * s->size) / rate * 1e9);
+            while (bench_now_ns() < due)
+                rd_kafka_poll(rk, 0);
+        }
+        const char *v = value_of(j->first + i, s->size);
+        int64_t now = bench_now_ns();
+        if (buf) {
+            memcpy(buf, v, s->size);
+            memcpy(buf, &now, sizeof now);
+            v = buf;
+        }
+        while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(j->topic), RD_KAFKA_V_PARTITION(part),
+                                 RD_KAFKA_V_VALUE((void *)v, s->size),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_OPAQUE((void *)(intptr_t)now),
+                                 RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(rk, 1);
+        rd_kafka_poll(rk, 0);
+    }
+    rd_kafka_flush(rk, 120000);
+    j->t1 = bench_now_ns();
+    rd_kafka_destroy(rk);
+    free(buf);
+    return NULL;
+}
+
+/* Bytes of the .log files of topic's partitions. */
+static int64_t stored_sum;
+static const char *stored_topic;
+
+static int add_log_file(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)ftw;
+    const char *base = strrchr(path, '/');
+    const char *dir = base ? base - 1 : path;
+    while (dir > path && *dir != '/')
+        dir--;
+    size_t tl = strlen(stored_topic);
+    if (flag == FTW_F && strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".log") &&
+        !strncmp(dir + 1, stored_topic, tl) && dir[1 + tl] == '-')
+        stored_sum += sb->st_size;
+    return 0;
+}
+
+static int64_t stored_bytes(const char *topic)
+{
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", bench_server_dir);
+    stored_sum = 0;
+    stored_topic = topic;
+    nftw(data, add_log_file, 16, FTW_PHYS);
+    return stored_sum;
+}
+
+/* Produces `bytes` of s->size records to a new topic, from s->producers
+ * threads. With stamp, values carry their send time (for a consumer). */
+static result_t produce(const spec_t *s, const char *topic, int64_t bytes, bool stamp)
+{
+    size_t n = (size_t)(bytes / (int64_t)s->size);
+    int np = s->producers;
+    pjob_t *jobs = calloc((size_t)np, sizeof *jobs);
+    pthread_t *th = calloc((size_t)np, sizeof *th);
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, (unsigned)np + 1);
+    for (int k = 0; k < np; k++) {
+        jobs[k] = (pjob_t){.s = s, .topic = topic, .stamp = stamp, .go = &go};
+        jobs[k].first = n / (size_t)np * (size_t)k;
+        jobs[k].n = k == np - 1 ? n - jobs[k].first : n / (size_t)np;
+        pthread_create(&th[k], NULL, producer_main, &jobs[k]);
+    }
+    double bcpu0 = bench_server_cpu(), ccpu0 = client_cpu();
+    pthread_barrier_wait(&go);
+    int64_t t0 = bench_now_ns(), t1 = t0;
+    lat_t all;
+    lat_init(&all, 0);
+    for (int k = 0; k < np; k++) {
+        pthread_join(th[k], NULL);
+        if (jobs[k].t1 > t1)
+            t1 = jobs[k].t1;
+        lat_merge(&all, &jobs[k].lat);
+        free(jobs[k].lat.ns);
+    }
+    double bcpu = bench_server_cpu() - bcpu0, ccpu = client_cpu() - ccpu0;
+    pthread_barrier_destroy(&go);
+    qsort(all.ns, all.n, sizeof *all.ns, cmp64);
+    double secs = (double)(t1 - t0) / 1e9, gb = (double)(n * s->size) / 1e9;
+    result_t r = {.mbps = gb * 1e3 / secs,
+                  .recs_per_s = (double)n / secs,
+                  .p50 = pct(&all, 50),
+                  .p99 = pct(&all, 99),
+                  .p999 = pct(&all, 99.9),
+                  .broker_cpu_gb = bcpu / gb,
+                  .client_cpu_gb = ccpu / gb,
+                  .stored_mb = (double)stored_bytes(topic) / 1e6,
+                  .errors = all.errors + (int)(n - all.n - (size_t)all.errors)};
+    free(all.ns);
+    free(jobs);
+    free(th);
+    return r;
+}
+
+static void print_header(const char *title)
+{
+    printf("\n### %s\n\n| case | MB/s | vs iperf3 | records/s | p50 ms | p99 ms | p99.9 ms | "
+           "broker CPU s/GB | client CPU s/GB | errors |\n"
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+           title);
+}
+
+static void report_produce(const spec_t *s, const result_t *r)
+{
+    char name[160];
+    snprintf(name, sizeof name, "%s: %zu B acks=%s, %d partition%s, %d producer%s%s%s%s", s->sweep,
+             s->size, s->acks, s->partitions, s->partitions > 1 ? "s" : "", s->producers,
+             s->producers > 1 ? "s" : "", strcmp(s->compression, "none") ? ", " : "",
+             strcmp(s->compression, "none") ? s->compression : "",
+             s->rate > 0 ? " (fixed rate)" : "");
+    printf("| %s | %.0f | %.0f%% | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |\n", name, r->mbps,
+           r->mbps / (loop_gbs * 10), r->recs_per_s, r->p50, r->p99, r->p999, r->broker_cpu_gb,
+           r->client_cpu_gb, r->errors);
+    fflush(stdout);
+    bench_rec_begin("server", "produce");
+    bench_rec_str("sweep", s->sweep);
+    bench_rec_num("size", (double)s->size);
+    bench_rec_str("acks", s->acks);
+    bench_rec_num("partitions", s->partitions);
+    bench_rec_num("producers", s->producers);
+    bench_rec_str("compression", s->compression);
+    bench_rec_num("linger_ms", atof(s->linger));
+    bench_rec_num("rate_mbps", s->rate / 1e6);
+    bench_rec_num("mbps", r->mbps);
+    bench_rec_num("recs_per_s", r->recs_per_s);
+    bench_rec_num("p50_ms", r->p50);
+    bench_rec_num("p99_ms", r->p99);
+    bench_rec_num("p999_ms", r->p999);
+    bench_rec_num("broker_cpu_s_per_gb", r->broker_cpu_gb);
+    bench_rec_num("client_cpu_s_per_gb", r->client_cpu_gb);
+    bench_rec_num("stored_mb", r->stored_mb);
+    bench_rec_num("errors", r->errors);
+    bench_rec_end();
+}
+
+/* One produce case in a topic of its own; the topic is deleted afterwards
+ * unless keep names the buffer to receive its name. */
+static result_t run_case(const spec_t *s, char *keep, size_t keep_size)
+{
+    static int seq;
+    char topic[64];
+    snprintf(topic, sizeof topic, "bench-%s-%d", s->sweep, seq++);
+    bench_create_topic(topic, s->partitions);
+    sync(); /* each case starts with no dirty data of the previous one */
+    int64_t bytes = s->size <= 100 ? volume / 4 : volume;
+    result_t r = produce(s, topic, bytes, false);
+    report_produce(s, &r);
+    if (keep)
+        snprintf(keep, keep_size, "%s", topic);
+    else
+        bench_delete_topic(topic);
+    return r;
+}
+
+static void sweep_size(char *consume_topic, size_t cap)
+{
+    print_header("Record size (1 partition, 1 producer)");
+    static const size_t sizes[] = {100, 1000, 10000, 100000};
+    static const char *const acks[] = {"1", "all"};
+    for (size_t a = 0; a < 2; a++)
+        for (size_t i = 0; i < 4; i++) {
+            spec_t s = {"size", sizes[i], acks[a], 1, 1, "none", "5", 0};
+            bool keep = a == 0 && sizes[i] == 1000 && consume_topic;
+            run_case(&s, keep ? consume_topic : NULL, cap);
+        }
+}
+
+static void sweep_scale(void)
+{
+    print_header("Partitions and producers (1 KB records)");
+    static const int parts[] = {1, 8, 64}, prods[] = {1, 4};
+    static const char *const acks[] = {"1", "all"};
+    for (size_t a = 0; a < 2; a++)
+        for (size_t p = 0; p < 3; p++)
+            for (size_t q = 0; q < 2; q++) {
+                spec_t s = {"scale", 1000, acks[a], parts[p], prods[q], "none", "5", 0};
+                run_case(&s, NULL, 0);
+            }
+}
+
+static void sweep_groupcommit(void)
+{
+    print_header("Group commit: 8 producers, acks=all (fsync), 1 KB, 8 partitions");
+    spec_t s = {"groupcommit", 1000, "all", 8, 8, "none", "5", 0};
+    run_case(&s, NULL, 0);
+}
+
+static void sweep_compression(void)
+{
+    print_header("Compression (1 KB JSON-like records, acks=1, 1 partition; MB/s of "
+                 "uncompressed values)");
+    static const char *const codecs[] = {"none", "lz4", "zstd"};
+    for (size_t c = 0; c < 3; c++) {
+        spec_t s = {"compression", 1000, "1", 1, 1, codecs[c], "5", 0};
+        result_t r = run_case(&s, NULL, 0);
+        printf("|   stored: %.0f MB on disk for %.0f MB of values | | | | | | | | | |\n",
+               r.stored_mb, (double)volume / 1e6);
+    }
+}
+
+/* ---- consume ------------------------------------------------------------------ */
+
+static int evict_file(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)ftw;
+    if (flag != FTW_F)
+        return 0;
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0) {
+        posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        close(fd);
+    }
+    return 0;
+}
+
+/* Drops the server's data from the page cache (written back first). */
+static void evict_data(void)
+{
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", bench_server_dir);
+    sync();
+    nftw(data, evict_file, 16, FTW_PHYS);
+}
+
+static result_t consume_rdkafka(const char *topic, int64_t expect_bytes)
+{
+    rd_kafka_t *rk = bench_consumer(topic);
+    result_t r = {0};
+    double bcpu0 = bench_server_cpu(), ccpu0 = client_cpu();
+    int64_t first_ns, t0 = bench_now_ns();
+    int64_t got = bench_consume_bytes(rk, expect_bytes, &first_ns, &r.errors);
+    int64_t t1 = bench_now_ns();
+    double bcpu = bench_server_cpu() - bcpu0, ccpu = client_cpu() - ccpu0;
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    double secs = (double)(t1 - t0) / 1e9, gb = (double)got / 1e9;
+    r.mbps = gb * 1e3 / secs;
+    r.recs_per_s = (double)got / 1000 / secs;
+    r.broker_cpu_gb = got ? bcpu / gb : 0;
+    r.client_cpu_gb = got ? ccpu / gb : 0;
+    if (got < expect_bytes)
+        r.errors++;
+    return r;
+}
 
 /* Opens n idle connections (each completes an ApiVersions round trip so the
  * server has set it up fully) and reports the server's memory per
@@ -74,112 +491,6 @@ static void idle_connections(int n)
     free(fds);
 }
 
-/* ---- produce ---------------------------------------------------------------- */
-
-typedef struct lat {
-    int64_t *ns;
-    size_t n, cap;
-    int errors;
-} lat_t;
-
-static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
-{
-    (void)opaque;
-    lat_t *l = rd_kafka_opaque(rk);
-    if (m->err) {
-        l->errors++;
-        return;
-    }
-    int64_t sent = (int64_t)(intptr_t)m->_private;
-    if (l->n < l->cap)
-        l->ns[l->n++] = bench_now_ns() - sent;
-}
-
-static int cmp64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double pct(lat_t *l, double p)
-{
-    if (!l->n)
-        return 0;
-    size_t i = (size_t)(p / 100.0 * (double)(l->n - 1));
-    return (double)l->ns[i] / 1e6;
-}
-
-typedef struct result {
-    double mbps, recs_per_s, cpu_per_gb, p50, p99, p999;
-    int errors;
-} result_t;
-
-/* Produces `bytes` of `size`-byte records to `topic` (optionally at a fixed
- * rate in bytes/s, 0 = as fast as possible). */
-static result_t produce(const char *topic, size_t size, int64_t bytes, const char *acks,
-                        double rate, const char *linger)
-{
-    size_t n = (size_t)(bytes / (int64_t)size);
-    lat_t l = {.ns = malloc(n * sizeof(int64_t)), .cap = n};
-    rd_kafka_t *rk = bench_producer(acks, linger, dr_cb, &l);
-    char *val = malloc(size);
-    for (size_t i = 0; i < size; i++)
-        val[i] = (char)('a' + i % 26);
-    double cpu0 = bench_server_cpu();
-    int64_t t0 = bench_now_ns();
-    for (size_t i = 0; i < n; i++) {
-        if (rate > 0) {
-            int64_t due = t0 + (int64_t)((double)(i * size) / rate * 1e9);
-            while (bench_now_ns() < due)
-                rd_kafka_poll(rk, 0);
-        }
-        while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
-                                 RD_KAFKA_V_VALUE(val, size),
-                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                 RD_KAFKA_V_OPAQUE((void *)(intptr_t)bench_now_ns()),
-                                 RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            rd_kafka_poll(rk, 1);
-        rd_kafka_poll(rk, 0);
-    }
-    rd_kafka_flush(rk, 120000);
-    int64_t t1 = bench_now_ns();
-    double cpu = bench_server_cpu() - cpu0;
-    rd_kafka_destroy(rk);
-    qsort(l.ns, l.n, sizeof *l.ns, cmp64);
-    double secs = (double)(t1 - t0) / 1e9;
-    result_t r = {.mbps = (double)(n * size) / secs / 1e6,
-                  .recs_per_s = (double)n / secs,
-                  .cpu_per_gb = cpu / ((double)(n * size) / 1e9),
-                  .p50 = pct(&l, 50),
-                  .p99 = pct(&l, 99),
-                  .p999 = pct(&l, 99.9),
-                  .errors = l.errors + (int)(n - l.n - (size_t)l.errors)};
-    free(val);
-    free(l.ns);
-    return r;
-}
-
-/* ---- consume ---------------------------------------------------------------- */
-
-static result_t consume(const char *topic, int64_t expect_bytes)
-{
-    rd_kafka_t *rk = bench_consumer(topic);
-    result_t r = {0};
-    double cpu0 = bench_server_cpu();
-    int64_t first_ns, t0 = bench_now_ns();
-    int64_t got = bench_consume_bytes(rk, expect_bytes, &first_ns, &r.errors);
-    int64_t t1 = bench_now_ns();
-    double cpu = bench_server_cpu() - cpu0;
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
-    double secs = (double)(t1 - t0) / 1e9;
-    r.mbps = (double)got / secs / 1e6;
-    r.cpu_per_gb = got ? cpu / ((double)got / 1e9) : 0;
-    if (got < expect_bytes)
-        r.errors++;
-    return r;
-}
-
 /* The broker's serving rate without a client library's per-record work: Fetch
  * requests (v12, 10 MiB per partition) whose record batches are walked by
  * header only. */
@@ -196,7 +507,7 @@ static bool read_full(int fd, void *p, size_t n)
     return true;
 }
 
-static result_t raw_consume(const char *topic)
+static result_t consume_raw(const char *topic)
 {
     result_t res = {0};
     int port = atoi(strchr(bench_bootstrap, ':') + 1);
@@ -213,7 +524,7 @@ static result_t raw_consume(const char *topic)
     lode_buf_init(&in);
     lode_arena_t arena;
     lode_arena_init(&arena, 1 << 16);
-    double cpu0 = bench_server_cpu();
+    double cpu0 = bench_server_cpu(), ccpu0 = client_cpu();
     int64_t t0 = bench_now_ns();
     for (int32_t corr = 1; offset < hw; corr++) {
         FetchRequest req;
@@ -278,74 +589,193 @@ static result_t raw_consume(const char *topic)
         }
     }
     int64_t t1 = bench_now_ns();
-    double cpu = bench_server_cpu() - cpu0;
+    double cpu = bench_server_cpu() - cpu0, ccpu = client_cpu() - ccpu0;
     close(fd);
     lode_buf_free(&out);
     lode_buf_free(&in);
     lode_arena_free(&arena);
     double secs = (double)(t1 - t0) / 1e9;
     res.mbps = (double)bytes / secs / 1e6;
-    res.cpu_per_gb = bytes ? cpu / ((double)bytes / 1e9) : 0;
+    res.broker_cpu_gb = bytes ? cpu / ((double)bytes / 1e9) : 0;
+    res.client_cpu_gb = bytes ? ccpu / ((double)bytes / 1e9) : 0;
     return res;
+}
+
+static void report_consume(const char *client, const char *cache, const result_t *r)
+{
+    printf("| consume 1 KB, %s, %s | %.0f | %.0f%% | | | | | %.2f | %.2f | %d |\n", client, cache,
+           r->mbps, r->mbps / (loop_gbs * 10), r->broker_cpu_gb, r->client_cpu_gb, r->errors);
+    fflush(stdout);
+    bench_rec_begin("server", "consume");
+    bench_rec_str("client", client);
+    bench_rec_str("cache", cache);
+    bench_rec_num("size", 1000);
+    bench_rec_num("mbps", r->mbps);
+    bench_rec_num("broker_cpu_s_per_gb", r->broker_cpu_gb);
+    bench_rec_num("client_cpu_s_per_gb", r->client_cpu_gb);
+    bench_rec_num("errors", r->errors);
+    bench_rec_end();
+}
+
+static void sweep_consume(const char *topic)
+{
+    print_header("Consume 1 KB records (1 partition)");
+    result_t r = consume_rdkafka(topic, volume);
+    report_consume("librdkafka", "page cache", &r);
+    r = consume_raw(topic);
+    report_consume("raw Fetch", "page cache", &r);
+    evict_data();
+    r = consume_raw(topic);
+    report_consume("raw Fetch", "cold", &r);
+    evict_data();
+    r = consume_rdkafka(topic, volume);
+    report_consume("librdkafka", "cold", &r);
+}
+
+/* ---- end-to-end latency ------------------------------------------------------ */
+
+typedef struct cjob {
+    const char *topic;
+    size_t expect;
+    atomic_bool ready;
+    lat_t lat;
+} cjob_t;
+
+static void *consumer_main(void *arg)
+{
+    cjob_t *j = arg;
+    const char *extra[] = {"enable.partition.eof", "true", "fetch.wait.max.ms", "100", NULL};
+    rd_kafka_t *rk = bench_consumer_with(j->topic, extra);
+    lat_init(&j->lat, j->expect);
+    int64_t last = bench_now_ns();
+    while (j->lat.n + (size_t)j->lat.errors < j->expect &&
+           bench_now_ns() - last < 10 * 1000000000LL) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m)
+            continue;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            atomic_store(&j->ready, true);
+        } else if (m->err) {
+            j->lat.errors++;
+        } else if (m->len >= sizeof(int64_t)) {
+            int64_t sent;
+            memcpy(&sent, m->payload, sizeof sent);
+            last = bench_now_ns();
+            lat_add(&j->lat, last - sent);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    atomic_store(&j->ready, true);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return NULL;
+}
+
+static void sweep_latency(void)
+{
+    printf("\n### End-to-end latency (1 KB, 1 partition, linger.ms=1, fixed rate)\n\n"
+           "| acks | rate MB/s | achieved MB/s | produce p50 / p99 / p99.9 ms | "
+           "end-to-end p50 / p99 / p99.9 ms | broker CPU s/GB | errors |\n"
+           "|---|---:|---:|---|---|---:|---:|\n");
+    static const double rates[] = {10, 25, 50, 100, 200};
+    static const char *const acks[] = {"all", "1"};
+    double seconds = quick ? 1.5 : 4;
+    for (size_t a = 0; a < 2; a++)
+        for (size_t i = 0; i < 5; i++) {
+            static int seq;
+            char topic[64];
+            snprintf(topic, sizeof topic, "bench-latency-%d", seq++);
+            bench_create_topic(topic, 1);
+            spec_t s = {"latency", 1000, acks[a], 1, 1, "none", "1", rates[i] * 1e6};
+            int64_t bytes = (int64_t)(rates[i] * 1e6 * seconds);
+            cjob_t cj = {.topic = topic, .expect = (size_t)bytes / s.size};
+            pthread_t th;
+            pthread_create(&th, NULL, consumer_main, &cj);
+            while (!atomic_load(&cj.ready))
+                usleep(10000);
+            sync();
+            result_t r = produce(&s, topic, bytes, true);
+            pthread_join(th, NULL);
+            qsort(cj.lat.ns, cj.lat.n, sizeof *cj.lat.ns, cmp64);
+            int errors = r.errors + cj.lat.errors + (int)(cj.expect - cj.lat.n);
+            printf("| %s | %.0f | %.1f | %.2f / %.2f / %.2f | %.2f / %.2f / %.2f | %.2f | %d |\n",
+                   acks[a], rates[i], r.mbps, r.p50, r.p99, r.p999, pct(&cj.lat, 50),
+                   pct(&cj.lat, 99), pct(&cj.lat, 99.9), r.broker_cpu_gb, errors);
+            fflush(stdout);
+            bench_rec_begin("server", "latency");
+            bench_rec_str("acks", acks[a]);
+            bench_rec_num("size", 1000);
+            bench_rec_num("linger_ms", 1);
+            bench_rec_num("rate_mbps", rates[i]);
+            bench_rec_num("mbps", r.mbps);
+            bench_rec_num("produce_p50_ms", r.p50);
+            bench_rec_num("produce_p99_ms", r.p99);
+            bench_rec_num("produce_p999_ms", r.p999);
+            bench_rec_num("e2e_p50_ms", pct(&cj.lat, 50));
+            bench_rec_num("e2e_p99_ms", pct(&cj.lat, 99));
+            bench_rec_num("e2e_p999_ms", pct(&cj.lat, 99.9));
+            bench_rec_num("broker_cpu_s_per_gb", r.broker_cpu_gb);
+            bench_rec_num("errors", errors);
+            bench_rec_end();
+            free(cj.lat.ns);
+            bench_delete_topic(topic);
+        }
+}
+
+/* ---- main ---------------------------------------------------------------------- */
+
+static bool wanted(const char *only, const char *sweep)
+{
+    if (!only)
+        return true;
+    size_t n = strlen(sweep);
+    for (const char *p = only; (p = strstr(p, sweep)); p += n)
+        if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
+            return true;
+    return false;
 }
 
 int main(int argc, char **argv)
 {
-    bool quick;
     const char *lode = bench_args(argc, argv, &quick);
-    int64_t volume = quick ? 200000000LL : 1000000000LL;
-    double loop = bench_iperf3_gbytes(quick ? 2 : 5);
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++)
+        if (!strncmp(argv[i], "--only=", 7))
+            only = argv[i] + 7;
+    volume = quick ? 200000000LL : 1000000000LL;
+    make_payload();
+    loop_gbs = bench_iperf3_gbytes(quick ? 2 : 5);
     printf("## lode server end to end (librdkafka %s, client on the same machine)\n\n",
            rd_kafka_version_str());
-    printf("iperf3 loopback TCP: %.2f GB/s (%.0f MB/s)\n\n", loop, loop * 1000);
+    printf("iperf3 loopback TCP: %.2f GB/s (%.0f MB/s)\n", loop_gbs, loop_gbs * 1000);
+    bench_rec_begin("server", "limit");
+    bench_rec_str("name", "iperf3");
+    bench_rec_num("gbps", loop_gbs);
+    bench_rec_end();
     bench_server_start(lode, NULL);
-    idle_connections(10000);
-    printf("| case | MB/s | vs iperf3 | records/s | p50 ms | p99 ms | p99.9 ms | broker CPU s/GB | "
-           "errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    static const size_t sizes[] = {100, 1000, 10000};
-    static const char *acks[] = {"1", "all"};
-    char topic[64];
-    int t = 0;
-    for (size_t a = 0; a < 2; a++) {
-        for (size_t s = 0; s < 3; s++) {
-            snprintf(topic, sizeof topic, "bench-%d", t++);
-            int64_t vol = sizes[s] == 100 ? volume / 4 : volume;
-            sync(); /* each case starts with no dirty data of the previous one */
-            result_t r = produce(topic, sizes[s], vol, acks[a], 0, "5");
-            printf("| produce %zu B acks=%s | %.0f | %.0f%% | %.0f | %.2f | %.2f | %.2f | %.1f | "
-                   "%d |\n",
-                   sizes[s], acks[a], r.mbps, r.mbps / (loop * 1000) * 100, r.recs_per_s, r.p50,
-                   r.p99, r.p999, r.cpu_per_gb, r.errors);
-            fflush(stdout);
-            if (a == 0 && s == 1) {
-                result_t c = consume(topic, vol);
-                printf("| consume 1000 B (page cache) | %.0f | %.0f%% | %.0f | | | | %.1f | %d |\n",
-                       c.mbps, c.mbps / (loop * 1000) * 100, c.mbps * 1e6 / 1000, c.cpu_per_gb,
-                       c.errors);
-                result_t raw = raw_consume(topic);
-                printf("| consume 1000 B, raw Fetch client (no per-record work) | %.0f | %.0f%% | "
-                       "| | | | %.1f | %d |\n",
-                       raw.mbps, raw.mbps / (loop * 1000) * 100, raw.cpu_per_gb, raw.errors);
-                fflush(stdout);
-            }
+    if (wanted(only, "connections"))
+        idle_connections(quick ? 2000 : 10000);
+    char consume_topic[64] = "";
+    bool consume = wanted(only, "consume");
+    if (wanted(only, "size"))
+        sweep_size(consume ? consume_topic : NULL, sizeof consume_topic);
+    if (consume) {
+        if (!consume_topic[0]) {
+            spec_t s = {"size", 1000, "1", 1, 1, "none", "5", 0};
+            print_header("Data for the consume cases");
+            run_case(&s, consume_topic, sizeof consume_topic);
         }
+        sweep_consume(consume_topic);
+        bench_delete_topic(consume_topic);
     }
-    /* Latency at a fixed 100 MB/s, fsynced: with the clients' default
-     * linger.ms (5 in librdkafka 2.0 and in the Java client of Kafka 4.0) and
-     * with linger.ms=0. */
-    static const char *lingers[] = {"5", "0"};
-    for (int k = 0; k < 2; k++) {
-        snprintf(topic, sizeof topic, "bench-rate-%d", k);
-        sync();
-        result_t r =
-            produce(topic, 1000, quick ? 200000000LL : 1000000000LL, "all", 100e6, lingers[k]);
-        printf(
-            "| produce 1000 B acks=all at 100 MB/s, linger.ms=%s | %.0f | %.0f%% | %.0f | %.2f | "
-            "%.2f | %.2f | %.1f | %d |\n",
-            lingers[k], r.mbps, r.mbps / (loop * 1000) * 100, r.recs_per_s, r.p50, r.p99, r.p999,
-            r.cpu_per_gb, r.errors);
-        fflush(stdout);
-    }
+    if (wanted(only, "scale"))
+        sweep_scale();
+    if (wanted(only, "groupcommit"))
+        sweep_groupcommit();
+    if (wanted(only, "compression"))
+        sweep_compression();
+    if (wanted(only, "latency"))
+        sweep_latency();
     bench_server_stop();
     return 0;
 }

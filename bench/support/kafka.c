@@ -45,6 +45,11 @@ rd_kafka_t *bench_producer_with(const char *acks, const char *linger_ms, const c
 
 rd_kafka_t *bench_consumer(const char *topic)
 {
+    return bench_consumer_with(topic, NULL);
+}
+
+rd_kafka_t *bench_consumer_with(const char *topic, const char *const *extra)
+{
     char err[512];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     rd_kafka_conf_set(c, "bootstrap.servers", bench_bootstrap, err, sizeof err);
@@ -53,6 +58,11 @@ rd_kafka_t *bench_consumer(const char *topic)
     rd_kafka_conf_set(c, "fetch.max.bytes", "52428800", err, sizeof err);
     rd_kafka_conf_set(c, "max.partition.fetch.bytes", "10485760", err, sizeof err);
     rd_kafka_conf_set(c, "queued.max.messages.kbytes", "1048576", err, sizeof err);
+    for (; extra && extra[0]; extra += 2)
+        if (rd_kafka_conf_set(c, extra[0], extra[1], err, sizeof err) != RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "bench: consumer: %s\n", err);
+            exit(1);
+        }
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
     if (!rk) {
         fprintf(stderr, "bench: consumer: %s\n", err);

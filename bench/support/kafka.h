@@ -30,6 +30,8 @@ void bench_delete_topic(const char *name);
  * membership, no offset commits), fetching up to 10 MB per partition and
  * 50 MB per request. Exits the process on failure. */
 rd_kafka_t *bench_consumer(const char *topic);
+/* bench_consumer with more settings (extra as for bench_producer_with). */
+rd_kafka_t *bench_consumer_with(const char *topic, const char *const *extra);
 
 /* Polls consumer rk until expect_bytes of record values have arrived, or none
  * for 10 s; returns the bytes received. *first_ns (bench_now_ns) is when the
