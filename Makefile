@@ -7,7 +7,8 @@
 #   make protogen   regenerate src/proto/gen from ../shared/kafka-protocol
 #   make protogen-check   regenerate into a temp dir and fail on any difference
 #   make fuzz       build libFuzzer targets and run each for FUZZ_SECONDS
-#   make bench      build and run benchmarks
+#   make bench      deps + build + the benchmark suite (bench/suite): writes
+#                   docs/performance.md and docs/perf/*.png (QUICK=1: a smoke run)
 #   make format     apply .clang-format
 
 SHELL := /bin/bash
@@ -119,8 +120,10 @@ $(B)/fuzz/%: tests/fuzz/%.c $(ALL_LAYER_SRCS)
 fuzz: deps $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 	@scripts/fuzz.sh $(FUZZ_SECONDS) $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
-bench: deps all $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
-	@bench/run
+bench: deps
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
+	@B=$(B) bench/suite $(if $(QUICK),--quick)
 
 # bench_peers also drives Redis and NATS (hiredis, the NATS C client); nothing else links them.
 $(B)/bench/bench_peers: BENCH_LIBS := -lhiredis -lnats

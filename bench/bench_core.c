@@ -19,6 +19,7 @@
 #include "core/crc32c.h"
 #include "core/hash.h"
 #include "core/hmap.h"
+#include "support/results.h"
 
 static volatile uint64_t sink; /* keeps results alive */
 static int quick;
@@ -51,6 +52,12 @@ static void row(const char *name, const char *size, stat_t s, const char *unit, 
     printf("| %-28s | %8s | %9.2f | %9.2f | %-6s | %s |\n", name, size, s.best, s.median, unit,
            note ? note : "");
     fflush(stdout);
+    bench_rec_begin("core", name);
+    bench_rec_str("size", size);
+    bench_rec_num("best", s.best);
+    bench_rec_num("median", s.median);
+    bench_rec_str("unit", unit);
+    bench_rec_end();
 }
 
 #define ROUNDS 9

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# deps.sh — install the Debian packages lode needs to build, test and
-# benchmark. Idempotent and quiet when everything is present.
+# deps.sh — install the Debian packages lode needs to build and test it, and
+# with `bench` also what the benchmark suite needs (the peers it compares
+# with, and matplotlib for the report's charts). Idempotent and quiet when
+# everything is present.
+# Usage: scripts/deps.sh [bench]
 set -eu
 pkgs=(
     build-essential pkg-config clang libclang-rt-14-dev
     zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev libssl-dev
     librdkafka-dev kcat
     python3 python3-confluent-kafka python3-kafka
-    iperf3 fio
-    redis-server nats-server libhiredis-dev libnats-dev
 )
+if [ "${1:-}" = bench ]; then
+    pkgs+=(iperf3 fio redis-server nats-server libhiredis-dev libnats-dev python3-matplotlib)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
