@@ -19,6 +19,10 @@
  *                acks=all and acks=1 (linger.ms=1): produce latency (send →
  *                delivery report) and end-to-end latency (send → a
  *                consumer's poll, the send time travels in the record)
+ *   raw          a Produce client without a client library: 1 MB batches of
+ *                1 KB records built once, acks=1 (one connection, 4 requests
+ *                in flight), acks=all (the same, and 8 connections × 1) —
+ *                the broker's own ingest rate
  *   connections  the server's memory per idle connection (10,000 of them)
  *
  * Producers: linger.ms=5 (the default of librdkafka 2.0 and of Kafka 4.0's
@@ -36,6 +40,7 @@
  * Usage: bench_server [--quick] [--lode PATH] [--only=size,scale,…]
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -57,8 +62,11 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "proto/compress.h"
 #include "proto/gen/FetchRequest.h"
 #include "proto/gen/FetchResponse.h"
+#include "proto/gen/ProduceRequest.h"
+#include "proto/gen/ProduceResponse.h"
 #include "proto/gen/api_table.h"
 #include "proto/header.h"
 #include "proto/record_batch.h"
@@ -67,6 +75,7 @@
 #include "support/results.h"
 
 static bool quick;
+static int inflight;    /* raw Produce requests outstanding per connection (records) */
 static int64_t volume;  /* bytes per produce case */
 static double loop_gbs; /* iperf3 loopback GB/s measured at the start */
 
@@ -311,14 +320,18 @@ static void print_header(const char *title)
            title);
 }
 
-static void report_produce(const spec_t *s, const result_t *r)
+static void report_produce(const spec_t *s, const result_t *r, const char *label)
 {
     char name[160];
-    snprintf(name, sizeof name, "%s: %zu B acks=%s, %d partition%s, %d producer%s%s%s%s", s->sweep,
-             s->size, s->acks, s->partitions, s->partitions > 1 ? "s" : "", s->producers,
-             s->producers > 1 ? "s" : "", strcmp(s->compression, "none") ? ", " : "",
-             strcmp(s->compression, "none") ? s->compression : "",
-             s->rate > 0 ? " (fixed rate)" : "");
+    if (label)
+        snprintf(name, sizeof name, "%s", label);
+    else
+        snprintf(name, sizeof name, "%s: %zu B acks=%s, %d partition%s, %d producer%s%s%s%s",
+                 s->sweep, s->size, s->acks, s->partitions, s->partitions > 1 ? "s" : "",
+                 s->producers, s->producers > 1 ? "s" : "",
+                 strcmp(s->compression, "none") ? ", " : "",
+                 strcmp(s->compression, "none") ? s->compression : "",
+                 s->rate > 0 ? " (fixed rate)" : "");
     printf("| %s | %.0f | %.0f%% | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |\n", name, r->mbps,
            r->mbps / (loop_gbs * 10), r->recs_per_s, r->p50, r->p99, r->p999, r->broker_cpu_gb,
            r->client_cpu_gb, r->errors);
@@ -332,6 +345,8 @@ static void report_produce(const spec_t *s, const result_t *r)
     bench_rec_str("compression", s->compression);
     bench_rec_num("linger_ms", atof(s->linger));
     bench_rec_num("rate_mbps", s->rate / 1e6);
+    if (!strcmp(s->sweep, "raw"))
+        bench_rec_num("inflight", inflight);
     bench_rec_num("mbps", r->mbps);
     bench_rec_num("recs_per_s", r->recs_per_s);
     bench_rec_num("p50_ms", r->p50);
@@ -342,6 +357,30 @@ static void report_produce(const spec_t *s, const result_t *r)
     bench_rec_num("stored_mb", r->stored_mb);
     bench_rec_num("errors", r->errors);
     bench_rec_end();
+}
+
+/* Deletes topic and waits until the server has removed its files (the
+ * server runs with log.segment.delete.delay.ms=0), so that the work of
+ * deleting one case's data is not charged to the next case. */
+static void drop_topic(const char *topic)
+{
+    bench_delete_topic(topic);
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", bench_server_dir);
+    size_t tl = strlen(topic);
+    for (int i = 0; i < 600; i++) {
+        bool left = false;
+        DIR *d = opendir(data);
+        for (struct dirent *e; d && (e = readdir(d));)
+            if (!strncmp(e->d_name, topic, tl) && e->d_name[tl] == '-')
+                left = true;
+        if (d)
+            closedir(d);
+        if (!left)
+            return;
+        usleep(50000);
+    }
+    fprintf(stderr, "bench_server: %s's files are still there after 30 s\n", topic);
 }
 
 /* One produce case in a topic of its own; the topic is deleted afterwards
@@ -355,11 +394,11 @@ static result_t run_case(const spec_t *s, char *keep, size_t keep_size)
     sync(); /* each case starts with no dirty data of the previous one */
     int64_t bytes = s->size <= 100 ? volume / 4 : volume;
     result_t r = produce(s, topic, bytes, false);
-    report_produce(s, &r);
+    report_produce(s, &r, NULL);
     if (keep)
         snprintf(keep, keep_size, "%s", topic);
     else
-        bench_delete_topic(topic);
+        drop_topic(topic);
     return r;
 }
 
@@ -507,14 +546,45 @@ static bool read_full(int fd, void *p, size_t n)
     return true;
 }
 
-static result_t consume_raw(const char *topic)
+/* A TCP connection to the server under test (-1 on failure). */
+static int raw_connect(void)
 {
-    result_t res = {0};
     int port = atoi(strchr(bench_bootstrap, ':') + 1);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* Sets the 4-byte size prefix of the frame in out. */
+static void raw_frame_size(lode_buf_t *out)
+{
+    uint32_t n = (uint32_t)(out->len - 4);
+    out->data[0] = (uint8_t)(n >> 24), out->data[1] = (uint8_t)(n >> 16);
+    out->data[2] = (uint8_t)(n >> 8), out->data[3] = (uint8_t)n;
+}
+
+/* Reads one response frame (without its size) into in. */
+static bool raw_read_frame(int fd, lode_buf_t *in, size_t *len)
+{
+    uint8_t sz[4];
+    if (!read_full(fd, sz, 4))
+        return false;
+    *len = (size_t)sz[0] << 24 | (size_t)sz[1] << 16 | (size_t)sz[2] << 8 | sz[3];
+    lode_buf_reset(in);
+    lode_buf_reserve(in, *len);
+    return read_full(fd, in->data, *len);
+}
+
+static result_t consume_raw(const char *topic)
+{
+    result_t res = {0};
+    int fd = raw_connect();
+    if (fd < 0) {
         res.errors = 1;
         return res;
     }
@@ -550,18 +620,9 @@ static result_t consume_raw(const char *topic)
         lode_str_t client = lode_str_lit("raw");
         lode_req_header_write(&out, LODE_API_FETCH, 12, corr, &client);
         FetchRequest_encode(&req, 12, &out);
-        uint32_t n = (uint32_t)(out.len - 4);
-        out.data[0] = (uint8_t)(n >> 24), out.data[1] = (uint8_t)(n >> 16);
-        out.data[2] = (uint8_t)(n >> 8), out.data[3] = (uint8_t)n;
-        uint8_t sz[4];
-        if (write(fd, out.data, out.len) != (ssize_t)out.len || !read_full(fd, sz, 4)) {
-            res.errors++;
-            break;
-        }
-        size_t len = (size_t)sz[0] << 24 | (size_t)sz[1] << 16 | (size_t)sz[2] << 8 | sz[3];
-        lode_buf_reset(&in);
-        lode_buf_reserve(&in, len);
-        if (!read_full(fd, in.data, len)) {
+        raw_frame_size(&out);
+        size_t len;
+        if (write(fd, out.data, out.len) != (ssize_t)out.len || !raw_read_frame(fd, &in, &len)) {
             res.errors++;
             break;
         }
@@ -599,6 +660,179 @@ static result_t consume_raw(const char *topic)
     res.broker_cpu_gb = bytes ? cpu / ((double)bytes / 1e9) : 0;
     res.client_cpu_gb = bytes ? ccpu / ((double)bytes / 1e9) : 0;
     return res;
+}
+
+/* ---- raw produce ---------------------------------------------------------------- */
+
+/* The broker's ingest rate without a client library's per-record work:
+ * Produce v9 requests on `conns` connections, each keeping `inflight`
+ * requests outstanding; every request carries the same batch of 1 KB records
+ * (built once; the broker assigns its offsets), to partition 0. */
+typedef struct rawp {
+    const char *topic;
+    const lode_buf_t *batch;
+    int16_t acks;
+    int64_t nreq;
+    int inflight, errors;
+    pthread_barrier_t *go;
+} rawp_t;
+
+static bool write_full(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+static void *raw_producer_main(void *arg)
+{
+    rawp_t *j = arg;
+    int fd = raw_connect();
+    lode_buf_t req, in;
+    lode_buf_init(&req);
+    lode_buf_init(&in);
+    lode_arena_t arena;
+    lode_arena_init(&arena, 1 << 14);
+    ProduceRequest m;
+    ProduceRequest_init(&m);
+    m.Acks = j->acks;
+    m.TimeoutMs = 30000;
+    ProduceRequest_TopicProduceData t;
+    ProduceRequest_TopicProduceData_init(&t);
+    t.Name = lode_str_c(j->topic);
+    ProduceRequest_PartitionProduceData pd;
+    ProduceRequest_PartitionProduceData_init(&pd);
+    pd.Index = 0;
+    pd.Records = (lode_bytes_t){.ptr = j->batch->data, .len = (int32_t)j->batch->len};
+    t.PartitionData = &pd;
+    t.PartitionData_count = 1;
+    m.TopicData = &t;
+    m.TopicData_count = 1;
+    lode_buf_put_i32(&req, 0);
+    lode_str_t client = lode_str_lit("raw");
+    lode_req_header_write(&req, LODE_API_PRODUCE, 9, 0, &client);
+    ProduceRequest_encode(&m, 9, &req);
+    raw_frame_size(&req);
+    int16_t hv = lode_response_header_version(LODE_API_PRODUCE, 9);
+    pthread_barrier_wait(j->go);
+    int64_t sent = 0, done = 0;
+    while (fd >= 0 && done < j->nreq) {
+        for (; sent < j->nreq && sent - done < j->inflight; sent++) {
+            uint32_t corr = (uint32_t)sent; /* after size, api key and version */
+            req.data[8] = (uint8_t)(corr >> 24), req.data[9] = (uint8_t)(corr >> 16);
+            req.data[10] = (uint8_t)(corr >> 8), req.data[11] = (uint8_t)corr;
+            if (!write_full(fd, req.data, req.len))
+                goto fail;
+        }
+        size_t len;
+        if (!raw_read_frame(fd, &in, &len))
+            goto fail;
+        lode_reader_t r;
+        lode_reader_init(&r, in.data, len);
+        int32_t corr;
+        ProduceResponse resp;
+        lode_arena_reset(&arena);
+        if (lode_resp_header_parse(&r, hv, &corr) != 0 ||
+            ProduceResponse_decode(&resp, 9, &r, &arena) != 0 || resp.Responses_count != 1 ||
+            resp.Responses[0].PartitionResponses_count != 1 ||
+            resp.Responses[0].PartitionResponses[0].ErrorCode != 0) {
+            if (!j->errors++)
+                fprintf(stderr, "bench_server: raw produce: error %d %.*s\n",
+                        resp.Responses_count == 1 && resp.Responses[0].PartitionResponses_count == 1
+                            ? resp.Responses[0].PartitionResponses[0].ErrorCode
+                            : -1,
+                        resp.Responses_count == 1 && resp.Responses[0].PartitionResponses_count == 1
+                            ? (int)resp.Responses[0].PartitionResponses[0].ErrorMessage.len
+                            : 0,
+                        resp.Responses_count == 1 && resp.Responses[0].PartitionResponses_count == 1
+                            ? resp.Responses[0].PartitionResponses[0].ErrorMessage.ptr
+                            : "");
+        }
+        done++;
+    }
+    goto out;
+fail:
+    fprintf(stderr, "bench_server: raw produce: connection failed after %" PRId64 " requests\n",
+            done);
+    j->errors += (int)(j->nreq - done);
+out:
+    if (fd >= 0)
+        close(fd);
+    lode_buf_free(&req);
+    lode_buf_free(&in);
+    lode_arena_free(&arena);
+    return NULL;
+}
+
+static void sweep_raw_produce(void)
+{
+    print_header("Raw Produce client: 1 MB batches of 1 KB records built once, partition 0 "
+                 "(the broker's ingest rate without a client library)");
+    enum { RECORDS = 1000, SIZE = 1000 };
+    lode_batch_builder_t bb;
+    lode_batch_builder_init(&bb, LODE_COMPRESSION_NONE, LODE_COMPRESSION_LEVEL_DEFAULT);
+    int64_t now_ms = (int64_t)time(NULL) * 1000;
+    for (int i = 0; i < RECORDS; i++)
+        lode_batch_builder_add(&bb, now_ms, NULL, -1, value_of((size_t)i, SIZE), SIZE, NULL, 0);
+    lode_buf_t batch;
+    lode_buf_init(&batch);
+    if (lode_batch_builder_finish(&bb, &batch) != 0) {
+        fprintf(stderr, "bench_server: cannot build the raw produce batch\n");
+        exit(1);
+    }
+    lode_batch_builder_free(&bb);
+    static const struct {
+        int16_t acks;
+        int conns, inflight;
+    } cases[] = {{1, 1, 4}, {-1, 1, 4}, {-1, 8, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        static int seq;
+        char topic[64];
+        snprintf(topic, sizeof topic, "bench-raw-%d", seq++);
+        bench_create_topic(topic, 1);
+        sync();
+        int n = cases[c].conns;
+        int64_t per = volume / (RECORDS * SIZE) / n;
+        rawp_t *jobs = calloc((size_t)n, sizeof *jobs);
+        pthread_t *th = calloc((size_t)n, sizeof *th);
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, (unsigned)n + 1);
+        for (int k = 0; k < n; k++) {
+            jobs[k] = (rawp_t){topic, &batch, cases[c].acks, per, cases[c].inflight, 0, &go};
+            pthread_create(&th[k], NULL, raw_producer_main, &jobs[k]);
+        }
+        double bcpu0 = bench_server_cpu(), ccpu0 = client_cpu();
+        pthread_barrier_wait(&go);
+        int64_t t0 = bench_now_ns();
+        int errors = 0;
+        for (int k = 0; k < n; k++) {
+            pthread_join(th[k], NULL);
+            errors += jobs[k].errors;
+        }
+        int64_t t1 = bench_now_ns();
+        double gb = (double)(per * n * RECORDS * SIZE) / 1e9, secs = (double)(t1 - t0) / 1e9;
+        result_t r = {.mbps = gb * 1e3 / secs,
+                      .recs_per_s = (double)(per * n * RECORDS) / secs,
+                      .broker_cpu_gb = (bench_server_cpu() - bcpu0) / gb,
+                      .client_cpu_gb = (client_cpu() - ccpu0) / gb,
+                      .errors = errors};
+        spec_t s = {"raw", SIZE, cases[c].acks == 1 ? "1" : "all", 1, n, "none", "0", 0};
+        inflight = cases[c].inflight;
+        char label[96];
+        snprintf(label, sizeof label, "raw: 1 KB acks=%s, %d connection%s × %d in flight", s.acks,
+                 n, n > 1 ? "s" : "", cases[c].inflight);
+        report_produce(&s, &r, label);
+        pthread_barrier_destroy(&go);
+        free(jobs);
+        free(th);
+        drop_topic(topic);
+    }
+    lode_buf_free(&batch);
 }
 
 static void report_consume(const char *client, const char *cache, const result_t *r)
@@ -718,7 +952,7 @@ static void sweep_latency(void)
             bench_rec_num("errors", errors);
             bench_rec_end();
             free(cj.lat.ns);
-            bench_delete_topic(topic);
+            drop_topic(topic);
         }
 }
 
@@ -752,7 +986,7 @@ int main(int argc, char **argv)
     bench_rec_str("name", "iperf3");
     bench_rec_num("gbps", loop_gbs);
     bench_rec_end();
-    bench_server_start(lode, NULL);
+    bench_server_start(lode, "log.segment.delete.delay.ms=0\n");
     if (wanted(only, "connections"))
         idle_connections(quick ? 2000 : 10000);
     char consume_topic[64] = "";
@@ -766,8 +1000,10 @@ int main(int argc, char **argv)
             run_case(&s, consume_topic, sizeof consume_topic);
         }
         sweep_consume(consume_topic);
-        bench_delete_topic(consume_topic);
+        drop_topic(consume_topic);
     }
+    if (wanted(only, "raw"))
+        sweep_raw_produce();
     if (wanted(only, "scale"))
         sweep_scale();
     if (wanted(only, "groupcommit"))
