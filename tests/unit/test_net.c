@@ -157,6 +157,44 @@ TEST(net_pipelined_echo_in_order_with_empty_and_file_responses)
     close(file_fd);
 }
 
+/* Frames of every size class, small and big, pipelined and in turn: the
+ * reactor reuses freed big frames, so each echo must carry exactly its own
+ * bytes, never those of an earlier, longer frame in the same memory. */
+TEST(net_reused_frames_carry_only_their_own_bytes)
+{
+    int port;
+    lode_net_t *n = start(echo, NULL, 8, 60000, &port);
+    int fd = client_connect(port);
+    static const uint32_t sizes[] = {1 << 20, 16384, 16385, 100000, 5000, 65536, 1 << 20, 300000};
+    size_t nsizes = sizeof sizes / sizeof sizes[0];
+    uint8_t *out = malloc(1 << 20), *in = malloc(1 << 20);
+    for (int round = 0; round < 3; round++) {
+        /* round 0 and 2: one at a time; round 1: all pipelined */
+        for (size_t i = 0; i < nsizes; i++) {
+            for (uint32_t k = 0; k < sizes[i]; k++)
+                out[k] = (uint8_t)(k * 7 + i + (size_t)round * 31);
+            out[0] = 'r';
+            send_frame(fd, out, sizes[i]);
+            if (round == 1)
+                continue;
+            REQUIRE(recv_frame(fd, in, 1 << 20) == (long)sizes[i]);
+            CHECK_MEMEQ(in, out, sizes[i]);
+        }
+        for (size_t i = 0; round == 1 && i < nsizes; i++) {
+            for (uint32_t k = 0; k < sizes[i]; k++)
+                out[k] = (uint8_t)(k * 7 + i + (size_t)round * 31);
+            out[0] = 'r';
+            REQUIRE(recv_frame(fd, in, 1 << 20) == (long)sizes[i]);
+            CHECK_MEMEQ(in, out, sizes[i]);
+        }
+    }
+    free(out);
+    free(in);
+    close(fd);
+    lode_net_stop(n, 1000);
+    lode_net_free(n);
+}
+
 /* A file part that cannot be sent (the file is gone) closes that connection
  * only; the reactor stays healthy. */
 static void bad_file(void *arg, lode_req_t *req)
