@@ -38,16 +38,18 @@
 #define MAX_IOV 64
 
 /* Request frames of 16 KiB or more come in power-of-two classes, and each
- * reactor keeps a few freed ones per class for its next requests (bounded by
- * count and bytes). A fresh 64 KiB - 1 MiB frame is memory malloc has just
- * mapped (or trimmed and mapped again), so the socket read that first touches
- * it page-faults every 4 KiB: 89% of the broker's page faults and ~18% of its
- * CPU while producing. A reused frame is already mapped. */
+ * reactor keeps freed ones per class for its next requests (bounded by count
+ * and bytes; all freed once the cache went unused for a reaping pass, ~1 s).
+ * A fresh 64 KiB - 1 MiB frame is memory malloc has just mapped (or trimmed
+ * and mapped again), so the socket read that first touches it page-faults
+ * every 4 KiB: 89% of the broker's page faults and most of its CPU with
+ * acks=all, where up to max_inflight frames per connection wait for the
+ * fsync. A reused frame is already mapped. */
 #define FRAME_HDR 16       /* the frame's class, in front of it (keeps 16-byte alignment) */
 #define FRAME_CLASS_MIN 14 /* 16 KiB */
 #define FRAME_CLASS_MAX 23 /* 8 MiB; larger frames are freed, not kept */
-#define FRAME_CACHE_PER_CLASS 8
-#define FRAME_CACHE_BYTES (16u << 20) /* freed frames one reactor keeps, at most */
+#define FRAME_CACHE_PER_CLASS 64
+#define FRAME_CACHE_BYTES (64u << 20) /* freed frames one reactor keeps, at most */
 #define FRAME_NCLASSES (FRAME_CLASS_MAX - FRAME_CLASS_MIN + 1)
 
 typedef struct reactor reactor_t;
@@ -120,6 +122,7 @@ struct reactor {
     uint8_t *frame_cache[FRAME_NCLASSES][FRAME_CACHE_PER_CLASS];
     int frame_cached[FRAME_NCLASSES];
     size_t frame_cache_bytes;
+    bool frame_cache_used; /* a frame was taken from the cache since the last reaping */
 };
 
 struct lode_net {
@@ -184,6 +187,7 @@ static uint8_t *frame_alloc(reactor_t *r, size_t len)
         if (r->frame_cached[k] > 0) {
             base = r->frame_cache[k][--r->frame_cached[k]];
             r->frame_cache_bytes -= (size_t)1 << cls;
+            r->frame_cache_used = true;
         } else {
             base = lode_xmalloc(FRAME_HDR + ((size_t)1 << cls));
         }
@@ -213,6 +217,22 @@ static void frame_free(reactor_t *r, uint8_t *frame)
         }
     }
     free(base);
+}
+
+/* Frees the cached frames unless the cache was used since the last call
+ * (the reaping pass, every second or when idle): a burst's frames are not
+ * kept for good. Reactor thread. */
+static void frame_cache_trim(reactor_t *r)
+{
+    if (r->frame_cache_used) {
+        r->frame_cache_used = false;
+        return;
+    }
+    for (int k = 0; k < FRAME_NCLASSES; k++) {
+        while (r->frame_cached[k] > 0)
+            free(r->frame_cache[k][--r->frame_cached[k]]);
+    }
+    r->frame_cache_bytes = 0;
 }
 
 /* ---- connection lifetime ----------------------------------------------- */
@@ -846,6 +866,7 @@ static void *reactor_main(void *arg)
         if (now - r->last_reap_ms >= 1000 || k == 0) {
             r->last_reap_ms = now;
             reap_idle(r, now);
+            frame_cache_trim(r);
         }
     }
     while (r->conns)
