@@ -479,7 +479,7 @@ def render(run, results, lim, info, made):
                "RUNS=3 B=build bench/suite     # medians of three runs of every program\n"
                "build/bench/bench_server [--quick] [--only=size,scale,groupcommit,compression,"
                "consume,latency,connections]\n"
-               "build/bench/bench_partitions [--quick]\nbuild/bench/bench_peers [--quick]\n"
+               "build/bench/bench_peers [--quick]\n"
                "/usr/bin/python3 bench/report.py build/bench/suite/<run>   # report again from a "
                "run's results\n```")
     out.append("")
