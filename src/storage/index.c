@@ -41,6 +41,11 @@ static int remap(lode_index_t *idx, int fd, size_t len)
     void *m = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED)
         return LODE_EIO;
+    /* Lookups are binary searches and appends touch one new page at a time: no readahead. A
+     * fault in the sparse, preallocated tail otherwise makes the kernel read ahead (zero-fill)
+     * a window of holes on new pages — measured at 87% of the broker's CPU with
+     * 1,000 partitions on Linux 6.18 (docs/performance.md, many partitions). */
+    (void)madvise(m, len, MADV_RANDOM);
     idx->map = m;
     idx->map_bytes = len;
     return 0;
