@@ -62,6 +62,7 @@ bool bench_port_open(int port)
 pid_t bench_server_pid;
 char bench_server_dir[256];
 char bench_bootstrap[64];
+static int server_port;
 
 bool bench_tempdir(char *dir, size_t size)
 {
@@ -73,19 +74,20 @@ bool bench_tempdir(char *dir, size_t size)
     return true;
 }
 
-pid_t bench_proc_start(char *const argv[], const char *log, int port)
+/* bench_proc_start waiting up to wait_ms for the port. */
+static pid_t proc_start(char *const argv[], const char *log, int port, int wait_ms)
 {
     fflush(NULL); /* the child's freopen would write our buffered output again */
     pid_t pid = fork();
     if (pid == 0) {
-        freopen(log, "w", stderr);
+        freopen(log, "a", stderr);
         freopen(log, "a", stdout);
         execvp(argv[0], argv);
         _exit(127);
     }
     if (pid < 0)
         return -1;
-    for (int i = 0; i < 200 && !bench_port_open(port); i++)
+    for (int i = 0; i < wait_ms / 50 && !bench_port_open(port); i++)
         usleep(50000);
     if (!bench_port_open(port)) {
         fprintf(stderr, "bench: %s did not start (see %s)\n", argv[0], log);
@@ -93,6 +95,11 @@ pid_t bench_proc_start(char *const argv[], const char *log, int port)
         return -1;
     }
     return pid;
+}
+
+pid_t bench_proc_start(char *const argv[], const char *log, int port)
+{
+    return proc_start(argv, log, port, 10000);
 }
 
 void bench_proc_stop(pid_t pid, const char *dir)
@@ -127,12 +134,26 @@ void bench_server_start(const char *lode, const char *extra)
             q, p, q, p, bench_server_dir, extra ? extra : "");
     fclose(f);
     snprintf(bench_bootstrap, sizeof bench_bootstrap, "127.0.0.1:%d", p);
-    char log[512];
+    server_port = p;
+    bench_server_restart(lode, 10);
+}
+
+void bench_server_restart(const char *lode, int wait_s)
+{
+    char props[512], log[512];
+    snprintf(props, sizeof props, "%s/server.properties", bench_server_dir);
     snprintf(log, sizeof log, "%s/server.log", bench_server_dir);
     char *argv[] = {(char *)lode, "server", props, NULL};
-    bench_server_pid = bench_proc_start(argv, log, p);
+    bench_server_pid = proc_start(argv, log, server_port, wait_s * 1000);
     if (bench_server_pid < 0)
         exit(1);
+}
+
+double bench_server_kill(void)
+{
+    int64_t t0 = bench_now_ns();
+    bench_proc_stop(bench_server_pid, NULL);
+    return (double)(bench_now_ns() - t0) / 1e9;
 }
 
 void bench_server_stop(void)

@@ -26,6 +26,13 @@ bool bench_port_open(int port);
  * extra (server.properties lines, or NULL); exits the process on failure. */
 void bench_server_start(const char *lode, const char *extra);
 void bench_server_stop(void);
+/* Stops the server with SIGTERM and waits for it to exit, keeping its
+ * directory; returns the seconds that took (a clean shutdown). */
+double bench_server_kill(void);
+/* Starts the server again in its directory with its settings (after
+ * bench_server_kill), waiting up to wait_s for it to listen; exits the
+ * process on failure. */
+void bench_server_restart(const char *lode, int wait_s);
 /* Any server process (the peers of bench_peers too): a fresh directory
  * /tmp/lode-bench-XXXXXX in dir (false, with a message, on failure); argv run
  * with stdout and stderr to log, returned once it listens on port (-1 if it
