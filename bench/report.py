@@ -480,6 +480,7 @@ def render(run, results, lim, info, made):
                "build/bench/bench_server [--quick] [--only=size,scale,groupcommit,compression,"
                "consume,latency,connections]\n"
                "build/bench/bench_peers [--quick]\n"
+               "build/bench/bench_partitions [--quick] [--partitions=1000,10000]\n"
                "/usr/bin/python3 bench/report.py build/bench/suite/<run>   # report again from a "
                "run's results\n```")
     out.append("")
@@ -629,14 +630,33 @@ def render(run, results, lim, info, made):
     if rs:
         out.append("## Many partitions on one node")
         out.append("")
-        out.append("One topic of N partitions on a fresh single-node server (bench_partitions).")
+        out.append("One topic of N partitions on a fresh single-node server (bench_partitions): "
+                   "created with CreateTopics, then 1 KB records with 8-byte keys (librdkafka's "
+                   "default partitioner spreads them over every partition), 1 GB (256 MB with "
+                   "--quick) at acks=1 and "
+                   "as much at acks=all, then SIGTERM and a restart on the same directory. Delivery "
+                   "latency is with the producer running flat out (mostly time queued in the "
+                   "client).")
         out.append("")
-        keys = [k for k in rs[0] if not k.startswith("_") and k not in PARAMS
-                and k != "partitions"]
+        labels = [("create_s", "CreateTopics response, s", 2),
+                  ("ready_s", "… until every partition has taken a write, s", 2),
+                  ("rss_mib_empty", "server resident memory before the topic, MiB", 1),
+                  ("rss_mib_created", "… with the topic created, MiB", 1),
+                  ("fds_created", "open descriptors with the topic created", 0),
+                  ("produce_mbps_acks1", "produce acks=1, MB/s", 0),
+                  ("produce_p99_ms_acks1", "… delivery p99, ms", 0),
+                  ("broker_cpu_s_per_gb_acks1", "… broker CPU s per GB", 2),
+                  ("produce_mbps_acksall", "produce acks=all, MB/s", 0),
+                  ("produce_p99_ms_acksall", "… delivery p99, ms", 0),
+                  ("rss_mib_after_produce", "server resident memory after producing, MiB", 1),
+                  ("shutdown_s", "clean shutdown (SIGTERM → exit), s", 2),
+                  ("listen_s", "restart until it listens, s", 2),
+                  ("restart_s", "restart until every partition has taken a write, s", 2),
+                  ("rss_mib_restarted", "server resident memory after the restart, MiB", 1),
+                  ("errors", "failed deliveries", 0)]
         out.append(table(["measure"] + ["%d partitions" % r["partitions"] for r in rs],
-                         [[k.replace("_", " ")] + [spread(r, k, 2 if isinstance(r.get(k), float)
-                                                         and r.get(k) < 100 else 0) for r in rs]
-                          for k in keys]))
+                         [[label] + [spread(r, k, d) for r in rs]
+                          for (k, label, d) in labels if any(k in r for r in rs)]))
         out.append("")
     rs = pick(results, bench="peers")
     if rs:
