@@ -161,24 +161,60 @@ typedef struct load_pool {
     lode_logmgr_t *m;
     load_job_t *jobs;
     int njobs;
-    int next; /* atomic */
     bool clean;
 } load_pool_t;
 
-static void *load_worker(void *arg)
+/* ---- a pool of threads over n jobs (loading and closing logs) ---------- */
+
+typedef struct pool_run {
+    void (*fn)(void *ctx, int i);
+    void *ctx;
+    int n;
+    int next; /* atomic */
+} pool_run_t;
+
+static void *pool_worker(void *arg)
 {
-    load_pool_t *p = arg;
-    for (;;) {
-        int i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
-        if (i >= p->njobs)
-            break;
-        load_job_t *j = &p->jobs[i];
-        lode_log_config_t c;
-        topic_cfg(p->m, j->topic, &c);
-        j->rc = lode_log_open(j->path, &c, j->recovery_point, j->log_start, p->clean,
-                              &p->m->cfg.hooks, now(p->m), &j->log);
-    }
+    pool_run_t *r = arg;
+    for (int i; (i = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED)) < r->n;)
+        r->fn(r->ctx, i);
     return NULL;
+}
+
+/* Runs fn(ctx, 0 … n-1) on up to nthreads threads (on this one if none
+ * starts) and returns when all are done. Kafka loads and closes logs with
+ * num.recovery.threads.per.data.dir threads per directory: both are mostly
+ * waiting for the disk, which serves several requests at once. */
+static void parallel_for(int nthreads, int n, void (*fn)(void *ctx, int i), void *ctx)
+{
+    pool_run_t r = {fn, ctx, n, 0};
+    if (nthreads > n)
+        nthreads = n;
+    pthread_t *th = lode_xcalloc((size_t)(nthreads > 0 ? nthreads : 1), sizeof *th);
+    int started = 0;
+    for (int i = 0; i < nthreads; i++)
+        if (pthread_create(&th[i], NULL, pool_worker, &r) == 0)
+            started++;
+    if (started == 0)
+        pool_worker(&r);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+}
+
+static int pool_threads(const lode_logmgr_t *m)
+{
+    return m->cfg.recovery_threads_per_dir > 0 ? m->cfg.recovery_threads_per_dir : 1;
+}
+
+static void load_one(void *ctx, int i)
+{
+    load_pool_t *p = ctx;
+    load_job_t *j = &p->jobs[i];
+    lode_log_config_t c;
+    topic_cfg(p->m, j->topic, &c);
+    j->rc = lode_log_open(j->path, &c, j->recovery_point, j->log_start, p->clean,
+                          &p->m->cfg.hooks, now(p->m), &j->log);
 }
 
 static int64_t find_offset(const lode_tp_offset_t *e, size_t n, const char *topic, int32_t part,
@@ -228,7 +264,7 @@ static int load_dir(lode_logmgr_t *m, int d)
         lode_tp_offsets_free(hws, nhw);
         return LODE_EIO;
     }
-    load_pool_t pool = {m, NULL, 0, 0, clean};
+    load_pool_t pool = {m, NULL, 0, clean};
     int cap = 0;
     struct dirent *e;
     while ((e = readdir(dh)) != NULL) {
@@ -266,19 +302,7 @@ static int load_dir(lode_logmgr_t *m, int d)
     lode_tp_offsets_free(rps, nrp);
     lode_tp_offsets_free(lsos, nlso);
     lode_tp_offsets_free(dirt, ndirt);
-    int nthreads = m->cfg.recovery_threads_per_dir > 0 ? m->cfg.recovery_threads_per_dir : 1;
-    if (nthreads > pool.njobs)
-        nthreads = pool.njobs;
-    pthread_t *th = lode_xcalloc((size_t)(nthreads ? nthreads : 1), sizeof *th);
-    int started = 0;
-    for (int i = 0; i < nthreads; i++)
-        if (pthread_create(&th[i], NULL, load_worker, &pool) == 0)
-            started++;
-    if (started == 0)
-        load_worker(&pool);
-    for (int i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    free(th);
+    parallel_for(pool_threads(m), pool.njobs, load_one, &pool);
     int rc = 0;
     for (int i = 0; i < pool.njobs; i++) {
         load_job_t *j = &pool.jobs[i];
@@ -722,6 +746,24 @@ static void *cleaner_main(void *arg)
     return NULL;
 }
 
+typedef struct close_job {
+    entry_t *logs;
+    int rc; /* atomic: LODE_EIO once any failed */
+} close_job_t;
+
+static void flush_one(void *ctx, int i)
+{
+    close_job_t *j = ctx;
+    if (lode_log_flush(j->logs[i].log))
+        __atomic_store_n(&j->rc, LODE_EIO, __ATOMIC_RELAXED);
+}
+
+static void release_one(void *ctx, int i)
+{
+    close_job_t *j = ctx;
+    lode_log_release(j->logs[i].log);
+}
+
 int lode_logmgr_close(lode_logmgr_t *m)
 {
     if (m->thread_running || m->cleaner_running) {
@@ -734,24 +776,30 @@ int lode_logmgr_close(lode_logmgr_t *m)
         if (m->cleaner_running)
             pthread_join(m->cleaner, NULL);
     }
-    int rc = 0;
+    /* As Kafka's shutdown: flush every log (its pool of threads), write the
+     * checkpoints, close every log (producer snapshots, trimmed indexes),
+     * then mark each directory clean. */
+    close_job_t job = {.rc = 0};
     int n;
-    entry_t *s = snapshot(m, &n);
-    for (int i = 0; i < n; i++)
-        if (lode_log_flush(s[i].log))
-            rc = LODE_EIO;
-    snapshot_free(s, n);
+    job.logs = snapshot(m, &n);
+    parallel_for(pool_threads(m) * m->ndirs, n, flush_one, &job);
+    snapshot_free(job.logs, n);
     if (write_checkpoints(m, true, true, true))
-        rc = LODE_EIO;
+        job.rc = LODE_EIO;
+    job.logs = lode_xcalloc((size_t)(lode_hmap_count(&m->logs) + 1), sizeof *job.logs);
+    n = 0;
     size_t it = 0;
     lode_hmap_entry_t *he;
     while ((he = lode_hmap_next(&m->logs, &it))) {
         entry_t *e = he->value;
-        lode_log_release(e->log);
+        job.logs[n++].log = e->log;
         free(e->topic);
         free(e);
     }
     lode_hmap_free(&m->logs);
+    parallel_for(pool_threads(m) * m->ndirs, n, release_one, &job);
+    free(job.logs);
+    int rc = job.rc;
     for (int i = 0; i < m->npending; i++) {
         rm_rf(m->pending[i].path);
         free(m->pending[i].path);
