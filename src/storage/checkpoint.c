@@ -12,17 +12,23 @@
 #include "core/err.h"
 #include "core/mem.h"
 
+int lode_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return LODE_EIO;
+    int rc = fsync(fd) == 0 ? 0 : LODE_EIO;
+    close(fd);
+    return rc;
+}
+
 int lode_fsync_parent_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
     char *dir =
         slash ? lode_xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : lode_xstrdup(".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = lode_fsync_dir(dir);
     free(dir);
-    if (fd < 0)
-        return LODE_EIO;
-    int rc = fsync(fd) == 0 ? 0 : LODE_EIO;
-    close(fd);
     return rc;
 }
 

@@ -51,5 +51,7 @@ int lode_checkpoint_write_epochs(const char *path, const lode_epoch_entry_t *ent
 int lode_write_file_atomic(const char *path, const void *data, size_t len);
 /* fsyncs the directory holding `path` (after creating or renaming in it). */
 int lode_fsync_parent_dir(const char *path);
+/* fsyncs directory dir itself (its entries). */
+int lode_fsync_dir(const char *dir);
 
 #endif

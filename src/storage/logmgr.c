@@ -450,9 +450,10 @@ int lode_logmgr_get_or_create(lode_logmgr_t *m, const char *topic, int32_t parti
         lode_uuid_to_string(topic_id, b64);
         int n = snprintf(text, sizeof text, "version: 0\ntopic_id: %s\n", b64);
         snprintf(mpath, sizeof mpath, "%s/partition.metadata", path);
-        lode_write_file_atomic(mpath, text, (size_t)n);
+        lode_write_file_atomic(mpath, text, (size_t)n); /* fsyncs the log's directory */
+    } else {
+        lode_fsync_dir(path); /* its segments' entries (lode_log_open made the dir's own) */
     }
-    lode_fsync_parent_dir(path);
     e = lode_xcalloc(1, sizeof *e);
     e->topic = lode_xstrdup(topic);
     e->partition = partition;
