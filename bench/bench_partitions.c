@@ -235,6 +235,7 @@ static void run(const char *lode, int n, int64_t volume)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress through bench/suite's tee */
     bool quick;
     const char *lode = bench_args(argc, argv, &quick);
     char counts[256] = "1000,10000";
