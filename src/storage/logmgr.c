@@ -49,6 +49,10 @@ struct lode_logmgr {
     char **dirs;
     int ndirs;
     pthread_mutex_t lock; /* map, pending dirs, per-dir counts */
+    /* Creating and renaming log directories, one at a time, taken before
+     * lock: the disk work (files, fsyncs) happens under this one only, so
+     * lookups by produce and fetch never wait for it. */
+    pthread_mutex_t dirs_lock;
     lode_hmap_t logs;     /* "topic-partition" → entry_t* */
     int *dir_counts;
     pending_dir_t *pending;
@@ -376,6 +380,7 @@ int lode_logmgr_open(const lode_logmgr_config_t *cfg, lode_logmgr_t **out)
     m->cfg.log_dirs = NULL;
     pthread_mutex_init(&m->lock, NULL);
     pthread_mutex_init(&m->clean_lock, NULL);
+    pthread_mutex_init(&m->dirs_lock, NULL);
     pthread_cond_init(&m->cond, NULL);
     lode_hmap_init(&m->logs);
     int rc = 0;
@@ -423,11 +428,13 @@ int lode_logmgr_get_or_create(lode_logmgr_t *m, const char *topic, int32_t parti
     int kl = key_of(key, sizeof key, topic, partition);
     if (kl <= 0 || (size_t)kl >= sizeof key)
         return LODE_EINVAL;
+    pthread_mutex_lock(&m->dirs_lock);
     pthread_mutex_lock(&m->lock);
     entry_t *e = lode_hmap_get(&m->logs, key, (size_t)kl);
     if (e) {
         *out = lode_log_keep(e->log);
         pthread_mutex_unlock(&m->lock);
+        pthread_mutex_unlock(&m->dirs_lock);
         return 0;
     }
     /* The dir with the fewest logs (Kafka's choice for new partitions). */
@@ -435,6 +442,7 @@ int lode_logmgr_get_or_create(lode_logmgr_t *m, const char *topic, int32_t parti
     for (int i = 1; i < m->ndirs; i++)
         if (m->dir_counts[i] < m->dir_counts[d])
             d = i;
+    pthread_mutex_unlock(&m->lock);
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", m->dirs[d], key);
     lode_log_config_t c;
@@ -442,7 +450,7 @@ int lode_logmgr_get_or_create(lode_logmgr_t *m, const char *topic, int32_t parti
     lode_log_t *log;
     int rc = lode_log_open(path, &c, 0, -1, false, &m->cfg.hooks, now(m), &log);
     if (rc) {
-        pthread_mutex_unlock(&m->lock);
+        pthread_mutex_unlock(&m->dirs_lock);
         return rc;
     }
     if (topic_id) {
@@ -459,10 +467,12 @@ int lode_logmgr_get_or_create(lode_logmgr_t *m, const char *topic, int32_t parti
     e->partition = partition;
     e->dir = d;
     e->log = log;
+    pthread_mutex_lock(&m->lock);
     lode_hmap_insert(&m->logs, key, (size_t)kl, e);
     m->dir_counts[d]++;
     *out = lode_log_keep(log);
     pthread_mutex_unlock(&m->lock);
+    pthread_mutex_unlock(&m->dirs_lock);
     return 0;
 }
 
@@ -470,14 +480,17 @@ int lode_logmgr_delete(lode_logmgr_t *m, const char *topic, int32_t partition)
 {
     char key[300];
     int kl = key_of(key, sizeof key, topic, partition);
+    pthread_mutex_lock(&m->dirs_lock);
     pthread_mutex_lock(&m->lock);
     void *v;
     if (!lode_hmap_remove(&m->logs, key, (size_t)kl, &v)) {
         pthread_mutex_unlock(&m->lock);
+        pthread_mutex_unlock(&m->dirs_lock);
         return LODE_ENOTFOUND;
     }
     entry_t *e = v;
     m->dir_counts[e->dir]--;
+    pthread_mutex_unlock(&m->lock);
     char from[4096], to[4200];
     snprintf(from, sizeof from, "%s/%s", m->dirs[e->dir], key);
     uint64_t id = (uint64_t)now(m) * 6364136223846793005ull ^ (uint64_t)(uintptr_t)e;
@@ -488,12 +501,14 @@ int lode_logmgr_delete(lode_logmgr_t *m, const char *topic, int32_t partition)
         lode_fsync_parent_dir(to);
         lode_log_config_t c;
         lode_log_get_config(e->log, &c);
+        pthread_mutex_lock(&m->lock);
         m->pending = lode_xrealloc(m->pending, (size_t)(m->npending + 1) * sizeof *m->pending);
         m->pending[m->npending].path = lode_xstrdup(to);
         m->pending[m->npending].deadline_ms = now(m) + c.file_delete_delay_ms;
         m->npending++;
+        pthread_mutex_unlock(&m->lock);
     }
-    pthread_mutex_unlock(&m->lock);
+    pthread_mutex_unlock(&m->dirs_lock);
     lode_log_release(e->log);
     free(e->topic);
     free(e);
@@ -687,18 +702,24 @@ void lode_logmgr_tick(lode_logmgr_t *m, int64_t t)
         m->next_lso_checkpoint_ms = t + m->cfg.flush_start_offset_checkpoint_interval_ms;
     if (rp || lso)
         write_checkpoints(m, rp, lso, false);
+    /* Due directories leave the list under the lock and the disk outside it
+     * (removing a large topic takes long; lookups must not wait). */
     pthread_mutex_lock(&m->lock);
-    int keep = 0;
+    int keep = 0, ndue = 0;
+    char **due = lode_xmalloc((size_t)(m->npending + 1) * sizeof *due);
     for (int i = 0; i < m->npending; i++) {
-        if (m->pending[i].deadline_ms <= t) {
-            rm_rf(m->pending[i].path);
-            free(m->pending[i].path);
-        } else {
+        if (m->pending[i].deadline_ms <= t)
+            due[ndue++] = m->pending[i].path;
+        else
             m->pending[keep++] = m->pending[i];
-        }
     }
     m->npending = keep;
     pthread_mutex_unlock(&m->lock);
+    for (int i = 0; i < ndue; i++) {
+        rm_rf(due[i]);
+        free(due[i]);
+    }
+    free(due);
 }
 
 static void *bg_main(void *arg)
@@ -818,6 +839,7 @@ int lode_logmgr_close(lode_logmgr_t *m)
     free(m->dir_counts);
     pthread_mutex_destroy(&m->lock);
     pthread_mutex_destroy(&m->clean_lock);
+    pthread_mutex_destroy(&m->dirs_lock);
     pthread_cond_destroy(&m->cond);
     free(m);
     return rc;
