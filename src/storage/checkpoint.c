@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ int lode_fsync_parent_dir(const char *path)
     return rc;
 }
 
-int lode_write_file_atomic(const char *path, const void *data, size_t len)
+static int write_atomic(const char *path, const void *data, size_t len, bool durable)
 {
     size_t plen = strlen(path);
     char *tmp = lode_xmalloc(plen + 5);
@@ -53,14 +54,14 @@ int lode_write_file_atomic(const char *path, const void *data, size_t len)
         p += n;
         left -= (size_t)n;
     }
-    if (fsync(fd) != 0)
+    if (durable && fsync(fd) != 0)
         goto err_after_open;
     if (close(fd) != 0)
         goto err_after_create;
     if (rename(tmp, path) != 0)
         goto err_after_create;
     free(tmp);
-    return lode_fsync_parent_dir(path);
+    return durable ? lode_fsync_parent_dir(path) : 0;
 
 err_after_open:
     close(fd);
@@ -72,6 +73,16 @@ err_after_create : {
 err:
     free(tmp);
     return LODE_EIO;
+}
+
+int lode_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    return write_atomic(path, data, len, true);
+}
+
+int lode_write_file_replace(const char *path, const void *data, size_t len)
+{
+    return write_atomic(path, data, len, false);
 }
 
 /* Reads a whole small file; *data is malloc'd and NUL-terminated.

@@ -49,6 +49,9 @@ int lode_checkpoint_write_epochs(const char *path, const lode_epoch_entry_t *ent
  * directory fsync). Used by every small state file.
  */
 int lode_write_file_atomic(const char *path, const void *data, size_t len);
+/* The same without the fsyncs: readers see the old or the new content, and
+ * the caller makes it durable later (syncfs at shutdown). */
+int lode_write_file_replace(const char *path, const void *data, size_t len);
 /* fsyncs the directory holding `path` (after creating or renaming in it). */
 int lode_fsync_parent_dir(const char *path);
 /* fsyncs directory dir itself (its entries). */

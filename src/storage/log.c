@@ -458,7 +458,7 @@ int lode_log_close(lode_log_t *log)
      * the next open then replays nothing instead of the whole log. */
     if (log->nsegs > 0) {
         log->ps.map_end_offset = load64(&log->leo);
-        if (lode_pstate_write_snapshot(&log->ps, log->dir))
+        if (lode_pstate_write_snapshot(&log->ps, log->dir, !log->close_unsynced))
             rc = LODE_EIO;
     }
     for (int i = 0; i < log->nsegs; i++) {
@@ -568,7 +568,7 @@ static int roll(lode_log_t *log, int64_t now_ms)
         /* Kafka snapshots producer state at every roll, named by the new
          * segment's base offset, so recovery replays at most one segment. */
         log->ps.map_end_offset = base;
-        lode_pstate_write_snapshot(&log->ps, log->dir);
+        lode_pstate_write_snapshot(&log->ps, log->dir, true);
     }
     lode_fsync_parent_dir(log->dir);
     pthread_rwlock_wrlock(&log->segs_lock);
@@ -915,6 +915,21 @@ int lode_log_flush(lode_log_t *log)
                                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         ;
     return 0;
+}
+
+void lode_log_synced_by_owner(lode_log_t *log, int64_t offset)
+{
+    int64_t cur = load64(&log->recovery_point);
+    if (offset > load64(&log->leo))
+        offset = load64(&log->leo);
+    while (cur < offset && !__atomic_compare_exchange_n(&log->recovery_point, &cur, offset, false,
+                                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        ;
+}
+
+void lode_log_close_unsynced(lode_log_t *log)
+{
+    log->close_unsynced = true;
 }
 
 int lode_log_maybe_flush(lode_log_t *log, int64_t now_ms)

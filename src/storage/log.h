@@ -153,6 +153,12 @@ int lode_log_advance_start_offset(lode_log_t *log, int64_t offset);
 
 /* fsyncs everything up to the LEO; advances the recovery point. */
 int lode_log_flush(lode_log_t *log);
+/* For an owner that makes the file system durable itself (syncfs at
+ * shutdown): the log's files are durable up to offset (advances the recovery
+ * point as lode_log_flush would), and the last release need not fsync what
+ * it writes (the producer snapshot) because the owner syncs afterwards. */
+void lode_log_synced_by_owner(lode_log_t *log, int64_t offset);
+void lode_log_close_unsynced(lode_log_t *log);
 /* flush.ms: flushes when unflushed data is older than the config allows
  * (measured from the last time-based flush). */
 int lode_log_maybe_flush(lode_log_t *log, int64_t now_ms);

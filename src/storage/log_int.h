@@ -18,6 +18,7 @@ typedef struct pending_delete {
 
 struct lode_log {
     char *dir;
+    bool close_unsynced; /* lode_log_close_unsynced: the owner syncs the file system */
     pthread_mutex_t append_lock;
     pthread_rwlock_t segs_lock;
     lode_segment_t **segs; /* sorted by base offset; last is active */

@@ -47,6 +47,7 @@ typedef struct pending_dir {
 struct lode_logmgr {
     lode_logmgr_config_t cfg;
     char **dirs;
+    int *dir_fds; /* open since startup: syncfs reports writeback errors since */
     int ndirs;
     pthread_mutex_t lock; /* map, pending dirs, per-dir counts */
     /* Creating and renaming log directories, one at a time, taken before
@@ -375,8 +376,11 @@ int lode_logmgr_open(const lode_logmgr_config_t *cfg, lode_logmgr_t **out)
     m->ndirs = cfg->n_log_dirs;
     m->dirs = lode_xcalloc((size_t)m->ndirs, sizeof *m->dirs);
     m->dir_counts = lode_xcalloc((size_t)m->ndirs, sizeof *m->dir_counts);
-    for (int i = 0; i < m->ndirs; i++)
+    m->dir_fds = lode_xcalloc((size_t)m->ndirs, sizeof *m->dir_fds);
+    for (int i = 0; i < m->ndirs; i++) {
         m->dirs[i] = lode_xstrdup(cfg->log_dirs[i]);
+        m->dir_fds[i] = -1;
+    }
     m->cfg.log_dirs = NULL;
     pthread_mutex_init(&m->lock, NULL);
     pthread_mutex_init(&m->clean_lock, NULL);
@@ -386,6 +390,8 @@ int lode_logmgr_open(const lode_logmgr_config_t *cfg, lode_logmgr_t **out)
     int rc = 0;
     for (int i = 0; i < m->ndirs && !rc; i++) {
         rc = mkdir_one(m->dirs[i]);
+        if (!rc)
+            m->dir_fds[i] = open(m->dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (!rc)
             rc = load_dir(m, i);
     }
@@ -768,6 +774,16 @@ static void *cleaner_main(void *arg)
     return NULL;
 }
 
+/* syncfs on every directory (a directory that could not be opened at startup
+ * makes it false: the caller then fsyncs file by file). */
+static bool sync_dirs(lode_logmgr_t *m)
+{
+    for (int d = 0; d < m->ndirs; d++)
+        if (m->dir_fds[d] < 0 || syncfs(m->dir_fds[d]) != 0)
+            return false;
+    return true;
+}
+
 typedef struct close_job {
     entry_t *logs;
     int rc; /* atomic: LODE_EIO once any failed */
@@ -798,13 +814,24 @@ int lode_logmgr_close(lode_logmgr_t *m)
         if (m->cleaner_running)
             pthread_join(m->cleaner, NULL);
     }
-    /* As Kafka's shutdown: flush every log (its pool of threads), write the
-     * checkpoints, close every log (producer snapshots, trimmed indexes),
-     * then mark each directory clean. */
+    /* As Kafka's shutdown: every log made durable, the checkpoints written,
+     * every log closed (producer snapshots, trimmed indexes), then each
+     * directory marked clean. lode makes the files durable with one syncfs
+     * per directory instead of fsyncs per file (10,000 partitions: ~20,000
+     * fsyncs, seconds); where that is not possible, by flushing each log. */
     close_job_t job = {.rc = 0};
     int n;
     job.logs = snapshot(m, &n);
-    parallel_for(pool_threads(m) * m->ndirs, n, flush_one, &job);
+    int64_t *leo = lode_xcalloc((size_t)(n ? n : 1), sizeof *leo);
+    for (int i = 0; i < n; i++)
+        leo[i] = lode_log_end_offset(job.logs[i].log);
+    bool synced = sync_dirs(m);
+    if (synced)
+        for (int i = 0; i < n; i++)
+            lode_log_synced_by_owner(job.logs[i].log, leo[i]);
+    else
+        parallel_for(pool_threads(m) * m->ndirs, n, flush_one, &job);
+    free(leo);
     snapshot_free(job.logs, n);
     if (write_checkpoints(m, true, true, true))
         job.rc = LODE_EIO;
@@ -815,12 +842,16 @@ int lode_logmgr_close(lode_logmgr_t *m)
     while ((he = lode_hmap_next(&m->logs, &it))) {
         entry_t *e = he->value;
         job.logs[n++].log = e->log;
+        if (synced)
+            lode_log_close_unsynced(e->log);
         free(e->topic);
         free(e);
     }
     lode_hmap_free(&m->logs);
     parallel_for(pool_threads(m) * m->ndirs, n, release_one, &job);
     free(job.logs);
+    if (synced && !sync_dirs(m))
+        job.rc = LODE_EIO;
     int rc = job.rc;
     for (int i = 0; i < m->npending; i++) {
         rm_rf(m->pending[i].path);
@@ -834,8 +865,11 @@ int lode_logmgr_close(lode_logmgr_t *m)
             lode_write_file_atomic(path, "", 0);
         }
         free(m->dirs[d]);
+        if (m->dir_fds[d] >= 0)
+            close(m->dir_fds[d]);
     }
     free(m->dirs);
+    free(m->dir_fds);
     free(m->dir_counts);
     pthread_mutex_destroy(&m->lock);
     pthread_mutex_destroy(&m->clean_lock);

@@ -141,7 +141,7 @@ static void snapshot_path(char *out, size_t len, const char *dir, int64_t offset
     snprintf(out, len, "%s/%020" PRId64 ".snapshot", dir, offset);
 }
 
-int lode_pstate_write_snapshot(const lode_pstate_t *ps, const char *dir)
+int lode_pstate_write_snapshot(const lode_pstate_t *ps, const char *dir, bool durable)
 {
     lode_buf_t b = LODE_BUF_INIT;
     lode_buf_put_i16(&b, SNAPSHOT_VERSION);
@@ -166,7 +166,8 @@ int lode_pstate_write_snapshot(const lode_pstate_t *ps, const char *dir)
     lode_be32_store(b.data + 2, lode_crc32c(0, b.data + 6, b.len - 6));
     char path[4096];
     snapshot_path(path, sizeof path, dir, ps->map_end_offset);
-    int rc = lode_write_file_atomic(path, b.data, b.len);
+    int rc = durable ? lode_write_file_atomic(path, b.data, b.len)
+                     : lode_write_file_replace(path, b.data, b.len);
     lode_buf_free(&b);
     return rc;
 }

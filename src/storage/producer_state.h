@@ -90,8 +90,9 @@ void lode_pstate_update(lode_pstate_t *ps, const lode_producer_append_t *a);
  * producer.id.expiration.ms), except those with an open transaction. */
 int lode_pstate_expire(lode_pstate_t *ps, int64_t now_ms, int64_t expiration_ms);
 
-/* Writes <dir>/<offset>.snapshot atomically (offset = map_end_offset). */
-int lode_pstate_write_snapshot(const lode_pstate_t *ps, const char *dir);
+/* Writes <dir>/<offset>.snapshot atomically (offset = map_end_offset); with
+ * fsyncs when durable (otherwise the caller syncs the file system). */
+int lode_pstate_write_snapshot(const lode_pstate_t *ps, const char *dir, bool durable);
 /* Replaces the state with the snapshot at path; map_end_offset = its offset.
  * LODE_ECORRUPT on a bad CRC or length. */
 int lode_pstate_read_snapshot(lode_pstate_t *ps, const char *path, int64_t offset);

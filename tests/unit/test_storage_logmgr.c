@@ -98,6 +98,15 @@ TEST(logmgr_create_reopen_clean_and_unclean)
     snprintf(path, sizeof path, "%s/recovery-point-offset-checkpoint", dirs[0]);
     REQUIRE(lode_checkpoint_read_offsets(path, &cp, &n) == 0);
     CHECK_EQ(n, 25);
+    /* every log durable to its end (the recovery point) and its producer
+     * snapshot there, written by the close */
+    for (size_t i = 0; i < n; i++) {
+        int64_t leo = (int64_t)(cp[i].partition % 7) * 2;
+        CHECK_EQ(cp[i].offset, leo);
+        snprintf(path, sizeof path, "%s/orders-%d/%020lld.snapshot", dirs[0], (int)cp[i].partition,
+                 (long long)leo);
+        CHECK(exists(path));
+    }
     lode_tp_offsets_free(cp, n);
 
     /* clean restart: same offsets, marker consumed */

@@ -72,7 +72,7 @@ TEST(pstate_snapshot_roundtrip_and_corruption)
         lode_pstate_update(&ps, &a);
     }
     ps.map_end_offset = 5000;
-    REQUIRE(lode_pstate_write_snapshot(&ps, lode_test_tmpdir()) == 0);
+    REQUIRE(lode_pstate_write_snapshot(&ps, lode_test_tmpdir(), true) == 0);
     CHECK_EQ(lode_pstate_latest_snapshot(lode_test_tmpdir(), INT64_MAX), 5000);
     CHECK_EQ(lode_pstate_latest_snapshot(lode_test_tmpdir(), 4999), -1);
     char path[1024];
