@@ -33,6 +33,7 @@
 
 #include "support/kafka.h"
 #include "support/lodeproc.h"
+#include "support/results.h"
 
 enum { SYS_LODE, SYS_REDIS, SYS_NATS, SYS_N };
 static const char *const sys_names[SYS_N] = {"lode", "Redis", "NATS"};
@@ -363,6 +364,133 @@ static result_t nats_consume(const peer_t *p, const char *name, int64_t expect_b
     return rate(got, t0, t1, cpu, cl.errors + (got + first_record < expect_bytes));
 }
 
+/* ---- durable publish latency at a fixed rate ------------------------------------ */
+
+/* One record sent and its acknowledgement awaited; false on an error. */
+typedef bool (*send_one_fn)(void *ctx, size_t size);
+
+typedef struct lode_sync {
+    rd_kafka_t *rk;
+    const char *topic;
+    int done, failed;
+} lode_sync_t;
+
+static void lode_sync_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    lode_sync_t *l = opaque;
+    l->done++;
+    l->failed += m->err != 0;
+}
+
+static bool lode_send_one(void *ctx, size_t size)
+{
+    lode_sync_t *l = ctx;
+    int want = l->done + 1;
+    if (rd_kafka_producev(l->rk, RD_KAFKA_V_TOPIC(l->topic), RD_KAFKA_V_PARTITION(0),
+                          RD_KAFKA_V_VALUE(value, size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_END) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return false;
+    int failed = l->failed;
+    while (l->done < want)
+        rd_kafka_poll(l->rk, 1);
+    return l->failed == failed;
+}
+
+typedef struct redis_sync {
+    redisContext *rc;
+    const char *key;
+} redis_sync_t;
+
+static bool redis_send_one(void *ctx, size_t size)
+{
+    redis_sync_t *r = ctx;
+    redisReply *rep = redisCommand(r->rc, "XADD %s * v %b", r->key, value, size);
+    bool ok = rep && rep->type != REDIS_REPLY_ERROR;
+    if (rep)
+        freeReplyObject(rep);
+    return ok;
+}
+
+typedef struct nats_sync {
+    nats_client_t cl;
+    const char *subject;
+} nats_sync_t;
+
+static bool nats_send_one(void *ctx, size_t size)
+{
+    nats_sync_t *n = ctx;
+    jsPubAck *pa = NULL;
+    jsErrCode jerr = 0;
+    natsStatus st = js_Publish(&pa, n->cl.js, n->subject, value, (int)size, NULL, &jerr);
+    jsPubAck_Destroy(pa);
+    return st == NATS_OK;
+}
+
+typedef struct latency {
+    double mbps, p50_ms, p99_ms;
+    int errors;
+} latency_t;
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* n records of `size` bytes at `per_s` records a second, each sent when due
+ * and its acknowledgement awaited before the next (one in flight): the time
+ * from send to acknowledgement, as a client that needs each write durable
+ * before going on sees it. */
+static latency_t paced(send_one_fn send, void *ctx, size_t size, size_t n, double per_s)
+{
+    int64_t *ns = malloc(n * sizeof *ns);
+    latency_t r = {0};
+    int64_t t0 = bench_now_ns();
+    for (size_t i = 0; i < n; i++) {
+        int64_t due = t0 + (int64_t)((double)i / per_s * 1e9);
+        while (bench_now_ns() < due)
+            usleep(50);
+        int64_t t = bench_now_ns();
+        if (!send(ctx, size))
+            r.errors++;
+        ns[i] = bench_now_ns() - t;
+    }
+    double secs = (double)(bench_now_ns() - t0) / 1e9;
+    qsort(ns, n, sizeof *ns, cmp_i64);
+    r.mbps = (double)(n * size) / secs / 1e6;
+    r.p50_ms = (double)ns[n / 2] / 1e6;
+    r.p99_ms = (double)ns[(size_t)(0.99 * (double)(n - 1))] / 1e6;
+    free(ns);
+    return r;
+}
+
+static latency_t latency_of(int sys, const peer_t *redis, const peer_t *nats, size_t size,
+                            size_t n, double per_s)
+{
+    latency_t r;
+    if (sys == SYS_LODE) {
+        lode_sync_t l = {.topic = "lat"};
+        l.rk = bench_producer("all", "0", lode_sync_dr, &l);
+        lode_send_one(&l, size); /* metadata and connection before the clock */
+        r = paced(lode_send_one, &l, size, n, per_s);
+        rd_kafka_destroy(l.rk);
+    } else if (sys == SYS_REDIS) {
+        redis_sync_t rs = {redis_connect(redis), "lat"};
+        if (!redis_do(rs.rc, "CONFIG SET appendfsync always"))
+            exit(1);
+        redis_send_one(&rs, size);
+        r = paced(redis_send_one, &rs, size, n, per_s);
+        redisFree(rs.rc);
+    } else {
+        nats_sync_t ns = {.subject = "lat"};
+        nats_open(nats, &ns.cl, "lat");
+        nats_send_one(&ns, size);
+        r = paced(nats_send_one, &ns, size, n, per_s);
+        nats_close(&ns.cl);
+    }
+    return r;
+}
+
 /* ---- the table ------------------------------------------------------------------ */
 
 typedef enum { PRODUCE_FAST, PRODUCE_DURABLE, CONSUME } kind_t;
@@ -498,8 +626,45 @@ int main(int argc, char **argv)
                 r[s] = nats_produce(&nats, name, sc->size, n);
             fprintf(stderr, "bench_peers: %s %s %zu B: %.0f MB/s\n", sys_names[s],
                     sc->kind == CONSUME ? "consume" : "produce", sc->size, r[s].mbps);
+            static const char *const kinds[] = {"produce_fast", "produce_durable", "consume"};
+            bench_rec_begin("peers", kinds[sc->kind]);
+            bench_rec_str("system", sys_names[s]);
+            bench_rec_num("size", (double)sc->size);
+            bench_rec_num("mbps", r[s].mbps);
+            bench_rec_num("cpu_s_per_gb", r[s].cpu_s_per_gb);
+            bench_rec_num("errors", r[s].errors);
+            /* the one promise that differs: NATS acks durable writes unsynced */
+            bench_rec_num("like_for_like", sc->kind == PRODUCE_DURABLE && s == SYS_NATS ? 0 : 1);
+            bench_rec_str("note", sc->what[s]);
+            bench_rec_end();
         }
         print_row(sc, r);
+    }
+    printf("\n");
+
+    /* durable publish latency, one record in flight, at a rate all three
+     * sustain with an fsync per record */
+    size_t nlat = quick ? 300 : 2000;
+    double per_s = 500;
+    printf("Durable publish latency: 1 KB records, %.0f a second, one in flight (send → ack)\n\n"
+           "| system | setting | MB/s | p50 ms | p99 ms | errors |\n|---|---|---:|---:|---:|---:|\n",
+           per_s);
+    for (int s = 0; s < SYS_N; s++) {
+        sync();
+        latency_t l = latency_of(s, &redis, &nats, 1000, nlat, per_s);
+        printf("| %s | %s | %.2f | %.2f | %.2f | %d |\n", sys_names[s], durable[s], l.mbps,
+               l.p50_ms, l.p99_ms, l.errors);
+        fflush(stdout);
+        bench_rec_begin("peers", "produce_latency");
+        bench_rec_str("system", sys_names[s]);
+        bench_rec_num("size", 1000);
+        bench_rec_num("mbps", l.mbps);
+        bench_rec_num("p50_ms", l.p50_ms);
+        bench_rec_num("p99_ms", l.p99_ms);
+        bench_rec_num("errors", l.errors);
+        bench_rec_num("like_for_like", s == SYS_NATS ? 0 : 1);
+        bench_rec_str("note", durable[s]);
+        bench_rec_end();
     }
     printf("\n");
     print_loadavg("at end");
