@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/err.h"
 #include "core/mem.h"
@@ -25,6 +26,10 @@ struct lode_flusher {
     waiter_t *queue; /* registered, not yet taken by the thread */
     size_t n, cap, bound;
     bool stopping;
+    /* Linger (see flusher_main): the last round's size, duration and end. */
+    size_t last_n;
+    int64_t last_round_ns, last_end_ns;
+    bool lingering;
     lode_flusher_stats_t stats;
 };
 
@@ -69,6 +74,37 @@ static int cmp_waiter(const void *a, const void *b)
     return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Called with the lock held and waiters queued. Appenders that each wait for
+ * their last write before sending the next (N producers with one request in
+ * flight) arrive spread over the previous round's fsync; starting the next
+ * fsync at the first arrival splits them into alternating groups, each
+ * paying an fsync. So when the previous round ended just now (busy: within
+ * one round's duration) and fewer are queued than it served, wait for the
+ * rest — at most a quarter of that round's duration and 200 µs. An idle
+ * flusher (a lone producer) starts at once. Measured in bench_storage
+ * --only=gc (docs/performance.md). */
+static void linger(lode_flusher_t *f)
+{
+    int64_t now = mono_ns();
+    if (f->n >= f->last_n || now - f->last_end_ns >= f->last_round_ns)
+        return;
+    int64_t wait = f->last_round_ns / 4 < 200000 ? f->last_round_ns / 4 : 200000;
+    int64_t deadline = now + wait;
+    struct timespec ts = {.tv_sec = deadline / 1000000000, .tv_nsec = deadline % 1000000000};
+    f->lingering = true;
+    while (f->n < f->last_n && !f->stopping &&
+           pthread_cond_timedwait(&f->cond, &f->lock, &ts) == 0)
+        ;
+    f->lingering = false;
+}
+
 static void *flusher_main(void *arg)
 {
     lode_flusher_t *f = arg;
@@ -80,6 +116,7 @@ static void *flusher_main(void *arg)
             pthread_cond_wait(&f->cond, &f->lock);
         if (f->n == 0 && f->stopping)
             break;
+        linger(f);
         size_t n = f->n;
         if (batch_cap < n) {
             batch_cap = f->cap;
@@ -89,8 +126,13 @@ static void *flusher_main(void *arg)
         f->n = 0;
         pthread_mutex_unlock(&f->lock);
         qsort(batch, n, sizeof *batch, cmp_waiter);
+        int64_t t0 = mono_ns();
         serve(f, batch, n);
+        int64_t t1 = mono_ns();
         pthread_mutex_lock(&f->lock);
+        f->last_n = n;
+        f->last_round_ns = t1 - t0;
+        f->last_end_ns = t1;
     }
     pthread_mutex_unlock(&f->lock);
     free(batch);
@@ -101,7 +143,11 @@ int lode_flusher_start(size_t bound, lode_flusher_t **out)
 {
     lode_flusher_t *f = lode_xcalloc(1, sizeof *f);
     pthread_mutex_init(&f->lock, NULL);
-    pthread_cond_init(&f->cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* linger's deadline */
+    pthread_cond_init(&f->cond, &ca);
+    pthread_condattr_destroy(&ca);
     f->bound = bound ? bound : 65536;
     if (pthread_create(&f->thread, NULL, flusher_main, f) != 0) {
         pthread_mutex_destroy(&f->lock);
@@ -139,7 +185,7 @@ int lode_flusher_wait(lode_flusher_t *f, lode_log_t *log, int64_t offset, lode_d
         f->queue = lode_xrealloc(f->queue, f->cap * sizeof *f->queue);
     }
     f->queue[f->n++] = (waiter_t){log, offset, cb, arg};
-    if (f->n == 1)
+    if (f->n == 1 || (f->lingering && f->n >= f->last_n))
         pthread_cond_signal(&f->cond);
     pthread_mutex_unlock(&f->lock);
     return 0;
