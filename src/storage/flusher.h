@@ -6,7 +6,9 @@
  * they name once (up to that log's LEO at the moment of the fsync, which
  * covers every waiter registered before it), and completes the waiters whose
  * offsets are now durable. Waiters that arrive during an fsync are served by
- * the next one, so N concurrent appenders cost ~1 fsync, not N.
+ * the next one, so N concurrent appenders cost ~1 fsync, not N. A busy
+ * flusher waits briefly (at most 200 us) for a round as large as the last
+ * one before starting the next fsync; an idle one starts at once.
  *
  * Threading: lode_flusher_wait() may be called from any thread; callbacks
  * run on the flusher thread and must be quick (hand off to a reactor through
