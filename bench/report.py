@@ -171,8 +171,12 @@ def pct(a, b):
 
 
 def table(head, rows):
+    def numeric(i):  # right-aligned when every filled cell starts like a number
+        cells = [str(row[i]).lstrip("*~≈<>") for row in rows if i < len(row) and str(row[i])]
+        return bool(cells) and all(c[:1].isdigit() or c[:1] in "-." for c in cells)
     out = ["| " + " | ".join(head) + " |",
-           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
+           "|" + "|".join("---:" if i > 0 and numeric(i) else "---"
+                          for i in range(len(head))) + "|"]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(out)
 
