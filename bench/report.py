@@ -445,7 +445,7 @@ def render(run, results, lim, info, made):
                                                                   info.get("commit", "?")))
     out.append("")
     runs = max((r["_n"] for r in pick(results, bench="server", what="produce")), default=1)
-    out.append("Machine: %s; %s GiB; %s; data on %s. Client and server share the machine's cores. "
+    out.append("Machine: %s; %s memory; %s; data on %s. Client and server share the machine's cores. "
                "Load average before / after the run: %s / %s. %s" % (
                    info.get("cpu", "?"), info.get("memory", "?"), info.get("kernel", "?"),
                    info.get("data fs", "?"), info.get("load before", "?"),
