@@ -479,8 +479,8 @@ def render(run, results, lim, info, made):
     out.append("### Commands")
     out.append("")
     out.append("```\nmake bench                    # deps, build, bench/suite, this report "
-               "(~15 min; QUICK=1 for a smoke run)\n"
-               "RUNS=3 B=build bench/suite     # medians of three runs of every program\n"
+               "(~7 min; QUICK=1 for a smoke run)\n"
+               "RUNS=3 B=build bench/suite     # medians of three runs of every program (~17 min)\n"
                "build/bench/bench_server [--quick] [--only=size,scale,groupcommit,compression,"
                "consume,latency,connections]\n"
                "build/bench/bench_peers [--quick]\n"
