@@ -160,6 +160,7 @@ typedef struct load_job {
     int64_t hw;
     lode_log_t *log;
     int rc;
+    int os_errno; /* errno when rc is LODE_EIO (EMFILE, ENOSPC, ...), else 0 */
 } load_job_t;
 
 typedef struct load_pool {
@@ -218,8 +219,10 @@ static void load_one(void *ctx, int i)
     load_job_t *j = &p->jobs[i];
     lode_log_config_t c;
     topic_cfg(p->m, j->topic, &c);
+    errno = 0;
     j->rc = lode_log_open(j->path, &c, j->recovery_point, j->log_start, p->clean,
                           &p->m->cfg.hooks, now(p->m), &j->log);
+    j->os_errno = j->rc == LODE_EIO ? errno : 0;
 }
 
 static int64_t find_offset(const lode_tp_offset_t *e, size_t n, const char *topic, int32_t part,
@@ -312,7 +315,13 @@ static int load_dir(lode_logmgr_t *m, int d)
     for (int i = 0; i < pool.njobs; i++) {
         load_job_t *j = &pool.jobs[i];
         if (j->rc) {
-            fprintf(stderr, "lode: failed to load log %s: %s\n", j->path, lode_strerror(j->rc));
+            /* "I/O error" alone hides e.g. EMFILE (too many open files): name the cause */
+            if (j->os_errno)
+                fprintf(stderr, "lode: failed to load log %s: %s (%s)\n", j->path,
+                        lode_strerror(j->rc), strerror(j->os_errno));
+            else
+                fprintf(stderr, "lode: failed to load log %s: %s\n", j->path,
+                        lode_strerror(j->rc));
             if (!rc)
                 rc = j->rc;
             continue;
